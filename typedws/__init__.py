@@ -1,0 +1,28 @@
+"""typedws: typed, validating WebSockets for Starlette, FastAPI and any ASGI app.
+
+A connection has a type for what it receives and a type for what it sends:
+`WebSocket[In, Out]`.
+"""
+
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from ._codecs import Codec, ValueType, ValueTypeName
+from ._errors import InvalidMessage, MalformedMessage, MessageError, MessageTooLarge, UnexpectedFrame
+from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, ConnectionOptions, WebSocket
+
+__all__ = [
+    "DEFAULT_CAUGHT_CLOSE_CODES",
+    "DEFAULT_MAX_SIZE",
+    "Codec",
+    "ConnectionOptions",
+    "InvalidMessage",
+    "MalformedMessage",
+    "MessageError",
+    "MessageTooLarge",
+    "UnexpectedFrame",
+    "ValueType",
+    "ValueTypeName",
+    "WebSocket",
+    "WebSocketDisconnect",
+    "WebSocketState",
+]

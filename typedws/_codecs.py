@@ -1,0 +1,234 @@
+"""Codecs: how a declared value type turns frames into values and back.
+
+A value type is `"text"`, `"bytes"`, `"json"`, a class Pydantic validates
+(a model, dataclass, TypedDict, ...) or a `pydantic.TypeAdapter`. Each one
+resolves to a `Codec[T]`; codecs for classes are built once per class and
+shared by every connection.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from collections.abc import Callable, MutableMapping
+from typing import Any, Generic, Literal, TypeAlias
+
+import pydantic_core
+from pydantic import JsonValue, PydanticSchemaGenerationError, PydanticUserError, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
+from typing_extensions import TypeVar
+
+from ._errors import MalformedMessage, MessageTooLarge, UnexpectedFrame, from_validation_error
+
+T = TypeVar("T")
+
+Message: TypeAlias = MutableMapping[str, Any]
+"""An ASGI event, as in `starlette.types.Message`."""
+
+ValueTypeName: TypeAlias = Literal["text", "bytes", "json"]
+"""The value types named by a string."""
+
+ValueType: TypeAlias = "ValueTypeName | type[T] | TypeAdapter[T]"
+"""Every accepted form of `value_type`, `receive_type` and `send_type`."""
+
+_ACCEPTED = "'text', 'bytes', 'json', a class Pydantic can validate, or a pydantic.TypeAdapter"
+
+
+class Codec(Generic[T]):
+    """Decodes received ASGI messages into `T` and encodes `T` into messages to send."""
+
+    __slots__ = ("name",)
+
+    name: str
+    """What the codec carries, for messages: `"text"`, `"bytes"`, `"json"` or a type's name."""
+
+    def decode(self, message: Message, max_size: int | None) -> T:
+        """Return the value carried by a `websocket.receive` event.
+
+        Raises a `MessageError` subclass when the frame is of the wrong kind,
+        larger than `max_size` bytes, or does not hold a valid value.
+        """
+        raise NotImplementedError
+
+    def encode(self, value: T) -> Message:
+        """Return the `websocket.send` event carrying `value`.
+
+        Raises `TypeError` when `value` is not of the codec's type, so nothing
+        is sent.
+        """
+        raise NotImplementedError
+
+
+def _check_size(frame: str | bytes, max_size: int) -> None:
+    size = len(frame)
+    if size > max_size or (type(frame) is str and not frame.isascii() and (size := len(frame.encode())) > max_size):
+        raise MessageTooLarge(size, max_size)
+
+
+def _refuse(value: object, expected: str) -> TypeError:
+    return TypeError(f"cannot send {type(value).__name__}: this connection sends {expected}")
+
+
+class TextCodec(Codec[str]):
+    """Text frames, as `str`."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self.name = "text"
+
+    def decode(self, message: Message, max_size: int | None) -> str:
+        text: str | None = message.get("text")
+        if text is None:
+            raise UnexpectedFrame("expected a text frame, got a binary frame")
+        if max_size is not None:
+            _check_size(text, max_size)
+        return text
+
+    def encode(self, value: str) -> Message:
+        if not isinstance(value, str):
+            raise _refuse(value, "text (str)")
+        return {"type": "websocket.send", "text": value}
+
+
+class BytesCodec(Codec[bytes]):
+    """Binary frames, as `bytes`."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self.name = "bytes"
+
+    def decode(self, message: Message, max_size: int | None) -> bytes:
+        data: bytes | None = message.get("bytes")
+        if data is None:
+            raise UnexpectedFrame("expected a binary frame, got a text frame")
+        if max_size is not None:
+            _check_size(data, max_size)
+        return data
+
+    def encode(self, value: bytes) -> Message:
+        if not isinstance(value, bytes):
+            raise _refuse(value, "bytes")
+        return {"type": "websocket.send", "bytes": value}
+
+
+class PydanticCodec(Codec[T]):
+    """JSON values validated and serialized by a `pydantic.TypeAdapter`.
+
+    JSON arrives in text frames or UTF-8 binary frames and is validated straight
+    from the frame; values are sent as standard JSON (by alias) in text frames.
+    """
+
+    __slots__ = ("adapter", "_validate_json", "_to_json", "_classes")
+
+    def __init__(self, adapter: TypeAdapter[T], name: str | None = None) -> None:
+        try:
+            self._validate_json: Callable[[str | bytes], T] = adapter.validator.validate_json
+            self._to_json: Callable[..., bytes] = adapter.serializer.to_json
+        except PydanticUserError as error:
+            raise TypeError(f"cannot use {adapter._type!r} as a value type: {error}") from None
+        self.adapter = adapter
+        self.name = name or _type_name(adapter._type)
+        self._classes = _runtime_classes(adapter._type)
+
+    def decode(self, message: Message, max_size: int | None) -> T:
+        frame: str | bytes | None = message.get("text")
+        if frame is None:
+            frame = message.get("bytes")
+            if frame is None:
+                raise UnexpectedFrame("expected a JSON text or binary frame")
+        if max_size is not None:
+            _check_size(frame, max_size)
+        # Pydantic parses the non-standard tokens NaN and Infinity; RFC 8259 does not.
+        if ("NaN" in frame or "Infinity" in frame) if type(frame) is str else (b"NaN" in frame or b"Infinity" in frame):
+            _refuse_nonstandard_json(frame)
+        try:
+            return self._validate_json(frame)
+        except ValidationError as error:
+            raise from_validation_error(error, self.name) from error
+
+    def encode(self, value: T) -> Message:
+        classes = self._classes
+        if classes is not None and not isinstance(value, classes):
+            raise _refuse(value, self.name)
+        try:
+            data = self._to_json(value, by_alias=True, warnings="error" if classes is None else True)
+        except PydanticSerializationError as error:
+            raise TypeError(f"cannot send {type(value).__name__} as {self.name}: {error}") from None
+        return {"type": "websocket.send", "text": data.decode()}
+
+
+def _refuse_nonstandard_json(frame: str | bytes) -> None:
+    try:
+        pydantic_core.from_json(frame, allow_inf_nan=False)
+    except ValueError as error:
+        raise MalformedMessage(f"malformed JSON: {error}") from None
+
+
+def _runtime_classes(tp: Any) -> tuple[type, ...] | None:
+    """The classes a value of `tp` is an instance of, when `isinstance` can tell.
+
+    Returns `None` for types `isinstance` cannot check (TypedDict, generic
+    aliases, literals, ...): values of those are checked while serializing.
+    """
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _runtime_classes(typing.get_args(tp)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        members = [_runtime_classes(arg) for arg in typing.get_args(tp)]
+        if any(m is None for m in members):
+            return None
+        return tuple(cls for m in members if m is not None for cls in m)
+    if tp is None or tp is type(None):
+        return (type(None),)
+    if isinstance(tp, type) and origin is None and not typing.is_typeddict(tp) and tp is not object:
+        return (tp,)
+    return None
+
+
+def _type_name(tp: Any) -> str:
+    return tp.__name__ if isinstance(tp, type) else repr(tp).removeprefix("typing.")
+
+
+TEXT: Codec[str] = TextCodec()
+BYTES: Codec[bytes] = BytesCodec()
+JSON: Codec[Any] = PydanticCodec(TypeAdapter(JsonValue), name="json")
+_NAMED: dict[str, Codec[Any]] = {"text": TEXT, "bytes": BYTES, "json": JSON}
+
+
+def codec_for(value_type: object) -> Codec[Any]:
+    """Resolve a value type (see `ValueType`) to its codec.
+
+    Raises `ValueError` for an unknown name and `TypeError` for anything else
+    that is not a value type, naming the accepted forms.
+    """
+    if isinstance(value_type, str):
+        try:
+            return _NAMED[value_type]
+        except KeyError:
+            raise ValueError(f"unknown value type {value_type!r}; expected {_ACCEPTED}") from None
+    if isinstance(value_type, TypeAdapter):
+        return PydanticCodec(value_type)
+    try:
+        return _codec_for_type(value_type)
+    except TypeError as error:  # unhashable type forms are built each time
+        if "unhashable" not in str(error):
+            raise
+        return _build_codec(value_type)
+
+
+@functools.cache
+def _codec_for_type(value_type: object) -> Codec[Any]:
+    return _build_codec(value_type)
+
+
+def _build_codec(value_type: Any) -> Codec[Any]:
+    if not (isinstance(value_type, type) or typing.get_origin(value_type) is not None):
+        raise TypeError(f"{value_type!r} is not a value type; expected {_ACCEPTED}")
+    try:
+        adapter: TypeAdapter[Any] = TypeAdapter(value_type)
+    except (PydanticSchemaGenerationError, PydanticUserError) as error:
+        raise TypeError(f"cannot use {value_type!r} as a value type: Pydantic cannot validate it ({error})") from None
+    return PydanticCodec(adapter)

@@ -1,0 +1,92 @@
+"""Errors raised for messages a connection cannot accept, and their close codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from starlette import status
+
+__all__ = [
+    "MalformedMessage",
+    "MessageError",
+    "MessageTooLarge",
+    "UnexpectedFrame",
+    "InvalidMessage",
+]
+
+
+class MessageError(Exception):
+    """A received message that the connection cannot accept.
+
+    Every subclass maps to a WebSocket close code (`close_code`) and a fixed
+    close reason (`reason`) that never contains the peer's data. Raised by
+    `WebSocket.receive()`; a handler may catch it, answer with an error message
+    and keep the connection. Uncaught inside `async with ws:` or
+    `async for msg in ws:`, the connection is closed with `close_code`.
+    """
+
+    close_code: int = status.WS_1008_POLICY_VIOLATION
+    reason: str = "message refused"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class UnexpectedFrame(MessageError):
+    """A binary frame arrived where text is expected, or text where bytes are."""
+
+    close_code = status.WS_1003_UNSUPPORTED_DATA
+    reason = "unsupported frame type"
+
+
+class MalformedMessage(MessageError):
+    """The frame is not decodable: invalid UTF-8 or malformed, non-standard JSON."""
+
+    close_code = status.WS_1007_INVALID_FRAME_PAYLOAD_DATA
+    reason = "malformed message"
+
+
+class InvalidMessage(MessageError):
+    """The frame is well-formed JSON whose value fails validation.
+
+    `errors` holds Pydantic's error details (without the input values, which
+    are the peer's data); the original `pydantic.ValidationError` is the
+    exception's `__cause__`.
+    """
+
+    close_code = status.WS_1007_INVALID_FRAME_PAYLOAD_DATA
+    reason = "invalid message"
+
+    def __init__(self, detail: str, errors: Sequence[ErrorDetails] = ()) -> None:
+        super().__init__(detail)
+        self.errors: list[ErrorDetails] = list(errors)
+
+
+class MessageTooLarge(MessageError):
+    """The message is larger than the connection's `max_size`."""
+
+    close_code = status.WS_1009_MESSAGE_TOO_BIG
+    reason = "message too large"
+
+    def __init__(self, size: int, max_size: int) -> None:
+        super().__init__(f"message of {size} bytes exceeds max_size of {max_size} bytes")
+        self.size = size
+        self.max_size = max_size
+
+
+def from_validation_error(error: ValidationError, expected: str) -> MessageError:
+    """Translate a Pydantic error raised while validating a frame into our own."""
+    details = error.errors(include_url=False, include_input=False)
+    if all(d["type"] == "json_invalid" for d in details):
+        return MalformedMessage(f"malformed JSON: {details[0]['msg'].removeprefix('Invalid JSON: ')}")
+    summary = "; ".join(_describe(d) for d in details[:3])
+    more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
+    return InvalidMessage(f"message is not a valid {expected}: {summary}{more}", details)
+
+
+def _describe(detail: ErrorDetails) -> str:
+    location = ".".join(str(part) for part in detail["loc"])
+    return f"{location}: {detail['msg']}" if location else detail["msg"]

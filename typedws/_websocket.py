@@ -1,0 +1,615 @@
+"""`WebSocket[In, Out]`: a connection that receives `In` values and sends `Out` values."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, Generic, Literal, NoReturn, TypedDict, overload
+
+from pydantic import TypeAdapter
+from starlette import status
+from starlette.datastructures import URL, Address, Headers, QueryParams, State
+from starlette.requests import HTTPConnection
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from typing_extensions import Self, TypeVar, Unpack
+
+from ._codecs import Codec, codec_for
+from ._errors import MessageError
+
+__all__ = ["DEFAULT_CAUGHT_CLOSE_CODES", "DEFAULT_MAX_SIZE", "ConnectionOptions", "WebSocket"]
+
+logger = logging.getLogger("typedws")
+
+InT = TypeVar("InT", covariant=True, default=str)
+OutT = TypeVar("OutT", contravariant=True, default=str)
+_V = TypeVar("_V")
+_R = TypeVar("_R")
+_S = TypeVar("_S")
+
+DEFAULT_MAX_SIZE = 1024 * 1024
+"""The largest message a connection accepts by default, in bytes (1 MiB)."""
+
+DEFAULT_CAUGHT_CLOSE_CODES: tuple[int, ...] = (1000, 1001, 1005, 1006)
+"""Disconnects that end `async with ws:` and `async for` quietly.
+
+1000 (normal closure) and 1001 (going away), as in the classic API, plus the
+two codes RFC 6455 reserves for closes that carry no code of the peer's:
+1005 (a close frame without a code, as browsers send for `ws.close()`) and
+1006 (the connection dropped without a close frame).
+"""
+
+_MAX_REASON_BYTES = 123
+_CONNECTED = WebSocketState.CONNECTED
+_DISCONNECTED = WebSocketState.DISCONNECTED
+
+
+class ConnectionOptions(TypedDict, total=False):
+    """Options of a connection, beside its value types."""
+
+    caught_close_codes: Iterable[int] | None
+    """Close codes of disconnects to silence; `None` means `DEFAULT_CAUGHT_CLOSE_CODES`."""
+
+    max_size: int | None
+    """The largest message accepted, in bytes; `None` for no limit. Larger ones close with 1009."""
+
+
+class WebSocket(Generic[InT, OutT]):
+    """A WebSocket connection that receives `InT` values and sends `OutT` values.
+
+    `value_type` sets both directions; `receive_type` and `send_type` set one
+    each (default `"text"`). Each is `"text"`, `"bytes"`, `"json"`, a class
+    Pydantic validates (a model, dataclass or TypedDict) or a
+    `pydantic.TypeAdapter` (for unions, `list[Model]`, discriminated unions).
+
+    Received JSON is validated straight from the frame; a bad message raises a
+    `MessageError` whose `close_code` is the code the connection closes with
+    when the error is not caught inside `async with ws:` or `async for`.
+
+    ```python
+    async def app(scope, receive, send):
+        ws = WebSocket(scope, receive, send, receive_type=Command, send_type=Event)
+        async with ws:
+            async for command in ws:
+                await ws.send(Event(...))
+    ```
+    """
+
+    __slots__ = (
+        "scope",
+        "receive_codec",
+        "send_codec",
+        "caught_close_codes",
+        "max_size",
+        "client_state",
+        "application_state",
+        "_receive",
+        "_send",
+        "_decode",
+        "_encode",
+        "_connection",
+    )
+
+    @overload
+    def __init__(
+        self: WebSocket[bytes, bytes],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: Literal["bytes"],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[Any, Any],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: Literal["json"],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[_V, _V],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: type[_V] | TypeAdapter[_V],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[str, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: Literal["text"] | None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[str, bytes],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: Literal["bytes"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[str, Any],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: Literal["json"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[str, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: type[_S] | TypeAdapter[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[bytes, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["bytes"],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[bytes, bytes],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["bytes"],
+        send_type: Literal["bytes"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[bytes, Any],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["bytes"],
+        send_type: Literal["json"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[bytes, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["bytes"],
+        send_type: type[_S] | TypeAdapter[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[Any, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["json"],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[Any, bytes],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["json"],
+        send_type: Literal["bytes"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[Any, Any],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["json"],
+        send_type: Literal["json"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[Any, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["json"],
+        send_type: type[_S] | TypeAdapter[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[_R, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: type[_R] | TypeAdapter[_R],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[_R, bytes],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: type[_R] | TypeAdapter[_R],
+        send_type: Literal["bytes"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[_R, Any],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: type[_R] | TypeAdapter[_R],
+        send_type: Literal["json"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: WebSocket[_R, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: type[_R] | TypeAdapter[_R],
+        send_type: type[_S] | TypeAdapter[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: Any = None,
+        receive_type: Any = None,
+        send_type: Any = None,
+        caught_close_codes: Iterable[int] | None = None,
+        max_size: int | None = DEFAULT_MAX_SIZE,
+    ) -> None:
+        if scope["type"] != "websocket":
+            raise ValueError(f"a WebSocket needs a 'websocket' scope, got {scope['type']!r}")
+        if value_type is not None:
+            receive_type = send_type = value_type
+        receive_codec: Codec[InT] = codec_for("text" if receive_type is None else receive_type)
+        send_codec: Codec[OutT] = codec_for("text" if send_type is None else send_type)
+        if max_size is not None and max_size <= 0:
+            raise ValueError(f"max_size must be a positive number of bytes or None, got {max_size!r}")
+        self.scope = scope
+        """The ASGI connection scope."""
+        self.receive_codec = receive_codec
+        """The codec turning received frames into `InT` values."""
+        self.send_codec = send_codec
+        """The codec turning `OutT` values into frames."""
+        self.caught_close_codes: frozenset[int] = frozenset(
+            DEFAULT_CAUGHT_CLOSE_CODES if caught_close_codes is None else caught_close_codes
+        )
+        """Close codes of disconnects that end `async with` and `async for` quietly."""
+        self.max_size = max_size
+        """The largest message accepted, in bytes, or `None` for no limit."""
+        self.client_state = WebSocketState.CONNECTING
+        """Where the peer's side of the connection is."""
+        self.application_state = WebSocketState.CONNECTING
+        """Where the application's side of the connection is."""
+        self._receive = receive
+        self._send = send
+        self._decode = receive_codec.decode
+        self._encode = send_codec.encode
+        self._connection: HTTPConnection | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<WebSocket {self.scope.get('path', '')!r} receive={self.receive_codec.name}"
+            f" send={self.send_codec.name} {self.application_state.name.lower()}>"
+        )
+
+    # Request data -------------------------------------------------------------
+
+    @property
+    def _http(self) -> HTTPConnection:
+        if self._connection is None:
+            self._connection = HTTPConnection(self.scope)
+        return self._connection
+
+    @property
+    def url(self) -> URL:
+        """The URL the peer connected to."""
+        return self._http.url
+
+    @property
+    def headers(self) -> Headers:
+        """The handshake request's headers."""
+        return self._http.headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        """The URL's query parameters."""
+        return self._http.query_params
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        """Parameters matched from the route's path."""
+        return self._http.path_params
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The handshake request's cookies."""
+        return self._http.cookies
+
+    @property
+    def client(self) -> Address | None:
+        """The peer's host and port, when the server knows them."""
+        return self._http.client
+
+    @property
+    def state(self) -> State:
+        """Per-connection state, shared with middleware through the scope."""
+        return self._http.state
+
+    @property
+    def subprotocols(self) -> list[str]:
+        """The subprotocols the peer offered, in its order of preference."""
+        return list(self.scope.get("subprotocols", ()))
+
+    # Handshake and closing ------------------------------------------------------
+
+    async def accept(self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None) -> None:
+        """Accept the connection, optionally choosing a subprotocol and adding response headers."""
+        if self.client_state is WebSocketState.CONNECTING:
+            message = await self.receive_event()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1006), message.get("reason"))
+        await self.send_event(
+            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())}
+        )
+
+    async def close(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str | None = None) -> None:
+        """Close the connection with `code` and an optional `reason` (cut to 123 bytes of UTF-8).
+
+        Before `accept()`, this refuses the handshake.
+        """
+        await self.send_event({"type": "websocket.close", "code": code, "reason": _truncate_reason(reason)})
+
+    async def ensure_closed(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str | None = None) -> None:
+        """Close the connection unless it is closed already; safe after the peer left."""
+        if self.application_state is _DISCONNECTED or self.client_state is _DISCONNECTED:
+            return
+        try:
+            await self.close(code, reason)
+        except WebSocketDisconnect:
+            pass
+
+    async def __aenter__(self) -> Self:
+        await self.accept()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> bool:
+        if exc is None:
+            await self.ensure_closed()
+            return False
+        if isinstance(exc, WebSocketDisconnect):
+            await self.ensure_closed()
+            return exc.code in self.caught_close_codes
+        if isinstance(exc, MessageError):
+            logger.debug("closing %r with %d: %s", self, exc.close_code, exc)
+            await self.ensure_closed(exc.close_code, exc.reason)
+            return True
+        if isinstance(exc, Exception):
+            await self.ensure_closed(status.WS_1011_INTERNAL_ERROR, "internal error")
+        else:  # cancelled, or the process is stopping
+            await self.ensure_closed(status.WS_1001_GOING_AWAY)
+        return False
+
+    # Typed messages ---------------------------------------------------------------
+
+    async def receive(self) -> InT:
+        """Receive the next message as an `InT` value.
+
+        Raises `WebSocketDisconnect` when the peer has left, and a
+        `MessageError` (close code attached) when the message is not a valid
+        `InT`; the connection stays open after a `MessageError`.
+        """
+        if self.client_state is not _CONNECTED:
+            self._refuse_receive()
+        message = await self._receive()
+        if message["type"] == "websocket.receive":
+            return self._decode(message, self.max_size)
+        self._disconnected(message)
+
+    async def send(self, value: OutT) -> None:
+        """Send an `OutT` value.
+
+        Raises `TypeError`, before anything is sent, when `value` is not an
+        `OutT`, and `WebSocketDisconnect` when the peer is gone.
+        """
+        message = self._encode(value)
+        if self.application_state is not _CONNECTED:
+            self._refuse_send()
+        try:
+            await self._send(message)
+        except OSError:
+            self.application_state = _DISCONNECTED
+            raise WebSocketDisconnect(status.WS_1006_ABNORMAL_CLOSURE) from None
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> InT:
+        """The next message; the iteration ends when the peer leaves with a caught close code.
+
+        A `MessageError` closes the connection with its code and is raised.
+        """
+        try:
+            return await self.receive()
+        except WebSocketDisconnect as exc:
+            if exc.code in self.caught_close_codes:
+                raise StopAsyncIteration from None
+            raise
+        except MessageError as exc:
+            await self.ensure_closed(exc.close_code, exc.reason)
+            raise
+
+    # The classic aliases ------------------------------------------------------------
+
+    async def receive_text(self) -> str:
+        """Receive a text frame as `str`, whatever `receive_type` is."""
+        return await self._receive_with(_TEXT)
+
+    async def receive_bytes(self) -> bytes:
+        """Receive a binary frame as `bytes`, whatever `receive_type` is."""
+        return await self._receive_with(_BYTES)
+
+    async def receive_json(self) -> Any:
+        """Receive a JSON value (from a text or UTF-8 binary frame), whatever `receive_type` is."""
+        return await self._receive_with(_JSON)
+
+    async def send_text(self, data: str) -> None:
+        """Send `data` in a text frame, whatever `send_type` is."""
+        await self._send_with(_TEXT, data)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send `data` in a binary frame, whatever `send_type` is."""
+        await self._send_with(_BYTES, data)
+
+    async def send_json(self, data: Any) -> None:
+        """Send `data` as standard JSON in a text frame, whatever `send_type` is."""
+        await self._send_with(_JSON, data)
+
+    async def _receive_with(self, codec: Codec[_V]) -> _V:
+        message = await self.receive_event()
+        if message["type"] == "websocket.receive":
+            return codec.decode(message, self.max_size)
+        self._disconnected(message)
+
+    async def _send_with(self, codec: Codec[_V], value: _V) -> None:
+        await self.send_event(codec.encode(value))
+
+    # Raw ASGI events -------------------------------------------------------------------
+
+    async def receive_event(self) -> Message:
+        """Receive the next raw ASGI event, keeping track of the connection's state."""
+        if self.client_state is _DISCONNECTED:
+            self._refuse_receive()
+        message = await self._receive()
+        kind = message["type"]
+        if kind == "websocket.connect":
+            self.client_state = _CONNECTED
+        elif kind == "websocket.disconnect":
+            self.client_state = _DISCONNECTED
+        elif self.client_state is not _CONNECTED:
+            raise RuntimeError(f'expected the ASGI event "websocket.connect", got {kind!r}')
+        return message
+
+    async def send_event(self, message: Message) -> None:
+        """Send a raw ASGI event, keeping track of the connection's state."""
+        kind = message["type"]
+        if self.application_state is _DISCONNECTED:
+            raise RuntimeError(f"cannot send {kind!r}: the connection is closed")
+        if self.application_state is WebSocketState.CONNECTING and kind == "websocket.send":
+            raise RuntimeError('the connection is not accepted yet: call "accept" first')
+        try:
+            await self._send(message)
+        except OSError:
+            self.application_state = _DISCONNECTED
+            raise WebSocketDisconnect(status.WS_1006_ABNORMAL_CLOSURE) from None
+        if kind == "websocket.accept":
+            self.application_state = _CONNECTED
+        elif kind in ("websocket.close", "websocket.http.response.start"):
+            self.application_state = _DISCONNECTED
+
+    # State errors ------------------------------------------------------------------------
+
+    def _disconnected(self, message: Message) -> NoReturn:
+        self.client_state = _DISCONNECTED
+        raise WebSocketDisconnect(message.get("code", status.WS_1000_NORMAL_CLOSURE), message.get("reason"))
+
+    def _refuse_receive(self) -> NoReturn:
+        if self.client_state is _DISCONNECTED:
+            raise RuntimeError("cannot receive: the peer has disconnected")
+        raise RuntimeError('the connection is not accepted yet: call "accept" first')
+
+    def _refuse_send(self) -> NoReturn:
+        if self.application_state is _DISCONNECTED:
+            raise RuntimeError("cannot send: the connection is closed")
+        raise RuntimeError('the connection is not accepted yet: call "accept" first')
+
+
+def _truncate_reason(reason: str | None) -> str:
+    """Cut a close reason to the 123 bytes of UTF-8 a close frame can carry, at a character boundary."""
+    if not reason:
+        return ""
+    encoded = reason.encode()
+    if len(encoded) <= _MAX_REASON_BYTES:
+        return reason
+    return encoded[:_MAX_REASON_BYTES].decode(errors="ignore")
+
+
+_TEXT: Codec[str] = codec_for("text")
+_BYTES: Codec[bytes] = codec_for("bytes")
+_JSON: Codec[Any] = codec_for("json")
