@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeAlias
 
 import pydantic_core
@@ -23,9 +23,6 @@ from ._errors import MalformedMessage, MessageTooLarge, UnexpectedFrame, from_va
 
 T = TypeVar("T")
 
-Message: TypeAlias = MutableMapping[str, Any]
-"""An ASGI event, as in `starlette.types.Message`."""
-
 ValueTypeName: TypeAlias = Literal["text", "bytes", "json"]
 """The value types named by a string."""
 
@@ -36,23 +33,31 @@ _ACCEPTED = "'text', 'bytes', 'json', a class Pydantic can validate, or a pydant
 
 
 class Codec(Generic[T]):
-    """Decodes received ASGI messages into `T` and encodes `T` into messages to send."""
+    """Decodes received frames into `T` values and encodes `T` values into frames.
 
-    __slots__ = ("name",)
+    A frame is `str` for a text frame and `bytes` for a binary frame. The same
+    codecs serve the server connection, the test client, the client and the hub.
+    """
+
+    __slots__ = ("name", "media_type")
 
     name: str
     """What the codec carries, for messages: `"text"`, `"bytes"`, `"json"` or a type's name."""
 
-    def decode(self, message: Message, max_size: int | None) -> T:
-        """Return the value carried by a `websocket.receive` event.
+    media_type: str
+    """The payload's media type: `text/plain`, `application/octet-stream` or `application/json`."""
 
-        Raises a `MessageError` subclass when the frame is of the wrong kind,
-        larger than `max_size` bytes, or does not hold a valid value.
+    def decode(self, frame: str | bytes, max_size: int | None = None) -> T:
+        """Return the value a received frame holds.
+
+        Raises `UnexpectedFrame` for the wrong kind of frame, `MessageTooLarge`
+        past `max_size` bytes, and `MalformedMessage` or `InvalidMessage` when
+        the frame does not hold a valid value.
         """
         raise NotImplementedError
 
-    def encode(self, value: T) -> Message:
-        """Return the `websocket.send` event carrying `value`.
+    def encode(self, value: T) -> str | bytes:
+        """Return the frame that carries `value`.
 
         Raises `TypeError` when `value` is not of the codec's type, so nothing
         is sent.
@@ -77,19 +82,19 @@ class TextCodec(Codec[str]):
 
     def __init__(self) -> None:
         self.name = "text"
+        self.media_type = "text/plain"
 
-    def decode(self, message: Message, max_size: int | None) -> str:
-        text: str | None = message.get("text")
-        if text is None:
+    def decode(self, frame: str | bytes, max_size: int | None = None) -> str:
+        if type(frame) is not str:
             raise UnexpectedFrame("expected a text frame, got a binary frame")
         if max_size is not None:
-            _check_size(text, max_size)
-        return text
+            _check_size(frame, max_size)
+        return frame
 
-    def encode(self, value: str) -> Message:
+    def encode(self, value: str) -> str:
         if not isinstance(value, str):
             raise _refuse(value, "text (str)")
-        return {"type": "websocket.send", "text": value}
+        return value
 
 
 class BytesCodec(Codec[bytes]):
@@ -99,19 +104,19 @@ class BytesCodec(Codec[bytes]):
 
     def __init__(self) -> None:
         self.name = "bytes"
+        self.media_type = "application/octet-stream"
 
-    def decode(self, message: Message, max_size: int | None) -> bytes:
-        data: bytes | None = message.get("bytes")
-        if data is None:
+    def decode(self, frame: str | bytes, max_size: int | None = None) -> bytes:
+        if not isinstance(frame, bytes):
             raise UnexpectedFrame("expected a binary frame, got a text frame")
         if max_size is not None:
-            _check_size(data, max_size)
-        return data
+            _check_size(frame, max_size)
+        return frame
 
-    def encode(self, value: bytes) -> Message:
+    def encode(self, value: bytes) -> bytes:
         if not isinstance(value, bytes):
             raise _refuse(value, "bytes")
-        return {"type": "websocket.send", "bytes": value}
+        return value
 
 
 class PydanticCodec(Codec[T]):
@@ -121,24 +126,24 @@ class PydanticCodec(Codec[T]):
     from the frame; values are sent as standard JSON (by alias) in text frames.
     """
 
-    __slots__ = ("adapter", "_validate_json", "_to_json", "_classes")
+    __slots__ = ("adapter", "value_type", "_validate_json", "_to_json", "_classes")
 
     def __init__(self, adapter: TypeAdapter[T], name: str | None = None) -> None:
+        value_type: Any = adapter._type
         try:
             self._validate_json: Callable[[str | bytes], T] = adapter.validator.validate_json
             self._to_json: Callable[..., bytes] = adapter.serializer.to_json
         except PydanticUserError as error:
-            raise TypeError(f"cannot use {adapter._type!r} as a value type: {error}") from None
+            raise TypeError(f"cannot use {value_type!r} as a value type: {error}") from None
         self.adapter = adapter
-        self.name = name or _type_name(adapter._type)
-        self._classes = _runtime_classes(adapter._type)
+        """The adapter that validates and serializes values."""
+        self.value_type = value_type
+        """The Python type (or type form) of the values."""
+        self.name = name or _type_name(value_type)
+        self.media_type = "application/json"
+        self._classes = _runtime_classes(value_type)
 
-    def decode(self, message: Message, max_size: int | None) -> T:
-        frame: str | bytes | None = message.get("text")
-        if frame is None:
-            frame = message.get("bytes")
-            if frame is None:
-                raise UnexpectedFrame("expected a JSON text or binary frame")
+    def decode(self, frame: str | bytes, max_size: int | None = None) -> T:
         if max_size is not None:
             _check_size(frame, max_size)
         # Pydantic parses the non-standard tokens NaN and Infinity; RFC 8259 does not.
@@ -149,7 +154,7 @@ class PydanticCodec(Codec[T]):
         except ValidationError as error:
             raise from_validation_error(error, self.name) from error
 
-    def encode(self, value: T) -> Message:
+    def encode(self, value: T) -> str:
         classes = self._classes
         if classes is not None and not isinstance(value, classes):
             raise _refuse(value, self.name)
@@ -157,7 +162,7 @@ class PydanticCodec(Codec[T]):
             data = self._to_json(value, by_alias=True, warnings="error" if classes is None else True)
         except PydanticSerializationError as error:
             raise TypeError(f"cannot send {type(value).__name__} as {self.name}: {error}") from None
-        return {"type": "websocket.send", "text": data.decode()}
+        return data.decode()
 
 
 def _refuse_nonstandard_json(frame: str | bytes) -> None:

@@ -479,7 +479,7 @@ class WebSocket(Generic[InT, OutT]):
             self._refuse_receive()
         message = await self._receive()
         if message["type"] == "websocket.receive":
-            return self._decode(message, self.max_size)
+            return self._decode(_frame_of(message), self.max_size)
         self._disconnected(message)
 
     async def send(self, value: OutT) -> None:
@@ -488,7 +488,7 @@ class WebSocket(Generic[InT, OutT]):
         Raises `TypeError`, before anything is sent, when `value` is not an
         `OutT`, and `WebSocketDisconnect` when the peer is gone.
         """
-        message = self._encode(value)
+        message = _message_of(self._encode(value))
         if self.application_state is not _CONNECTED:
             self._refuse_send()
         try:
@@ -544,11 +544,11 @@ class WebSocket(Generic[InT, OutT]):
     async def _receive_with(self, codec: Codec[_V]) -> _V:
         message = await self.receive_event()
         if message["type"] == "websocket.receive":
-            return codec.decode(message, self.max_size)
+            return codec.decode(_frame_of(message), self.max_size)
         self._disconnected(message)
 
     async def _send_with(self, codec: Codec[_V], value: _V) -> None:
-        await self.send_event(codec.encode(value))
+        await self.send_event(_message_of(codec.encode(value)))
 
     # Raw ASGI events -------------------------------------------------------------------
 
@@ -598,6 +598,22 @@ class WebSocket(Generic[InT, OutT]):
         if self.application_state is _DISCONNECTED:
             raise RuntimeError("cannot send: the connection is closed")
         raise RuntimeError('the connection is not accepted yet: call "accept" first')
+
+
+def _frame_of(message: Message) -> str | bytes:
+    """The frame a `websocket.receive` event carries."""
+    text: str | None = message.get("text")
+    if text is None:
+        data: bytes = message["bytes"]
+        return data
+    return text
+
+
+def _message_of(frame: str | bytes) -> Message:
+    """The `websocket.send` event that carries a frame."""
+    if type(frame) is str:
+        return {"type": "websocket.send", "text": frame}
+    return {"type": "websocket.send", "bytes": frame}
 
 
 def _truncate_reason(reason: str | None) -> str:

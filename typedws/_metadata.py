@@ -1,0 +1,82 @@
+"""What a typed endpoint declares, and a walk over an app's routes to find them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from starlette.routing import BaseRoute, Host, Mount
+
+from ._codecs import Codec, PydanticCodec
+
+__all__ = ["EndpointInfo", "endpoint_info", "typed_routes"]
+
+INFO_ATTRIBUTE = "__typedws_info__"
+"""The attribute under which a typed endpoint carries its `EndpointInfo`."""
+
+
+@dataclass(frozen=True)
+class EndpointInfo:
+    """What a typed WebSocket endpoint receives and sends, read from its handler.
+
+    Message docs (AsyncAPI, Markdown, HTML) are generated from this.
+    """
+
+    name: str
+    """The handler's name."""
+    description: str | None
+    """The handler's docstring, cleaned (`inspect.cleandoc`), or `None`."""
+    kind: Literal["endpoint", "listener"]
+    """`"endpoint"` for `typedws.endpoint`, `"listener"` for `typedws.listener`."""
+    receive_codec: Codec[Any]
+    """How messages from the peer are decoded (client → server)."""
+    send_codec: Codec[Any]
+    """How messages to the peer are encoded (server → client)."""
+    caught_close_codes: frozenset[int]
+    """Close codes of disconnects that end the handler quietly."""
+    max_size: int | None
+    """The largest message accepted, in bytes, or `None` for no limit."""
+
+    @property
+    def receive_type(self) -> Any:
+        """The type of received values: `str`, `bytes`, `Any` for `"json"`, or the declared type."""
+        return _python_type(self.receive_codec)
+
+    @property
+    def send_type(self) -> Any:
+        """The type of sent values: `str`, `bytes`, `Any` for `"json"`, or the declared type."""
+        return _python_type(self.send_codec)
+
+
+def _python_type(codec: Codec[Any]) -> Any:
+    if isinstance(codec, PydanticCodec):
+        return Any if codec.name == "json" else codec.value_type
+    return str if codec.name == "text" else bytes
+
+
+def endpoint_info(endpoint: object) -> EndpointInfo | None:
+    """The `EndpointInfo` of a typed endpoint or listener, or `None` for anything else."""
+    info = getattr(endpoint, INFO_ATTRIBUTE, None)
+    return info if isinstance(info, EndpointInfo) else None
+
+
+def typed_routes(app: Any) -> Iterator[tuple[str, EndpointInfo]]:
+    """Yield `(path, info)` for every typed WebSocket route of a Starlette or FastAPI app.
+
+    Mounted apps and routers are walked; paths carry their mount prefixes and
+    path parameters as written (`/rooms/{room}`). `app` is anything with a
+    `routes` list (an app, a router, a `Mount`).
+    """
+    yield from _walk(getattr(app, "routes", []), "")
+
+
+def _walk(routes: list[BaseRoute], prefix: str) -> Iterator[tuple[str, EndpointInfo]]:
+    for route in routes:
+        info = endpoint_info(getattr(route, "endpoint", None))
+        if info is not None:
+            yield prefix + getattr(route, "path", ""), info
+        elif isinstance(route, Mount):
+            yield from _walk(route.routes, prefix + route.path)
+        elif isinstance(route, Host):
+            yield from _walk(route.routes, prefix)
