@@ -1,8 +1,8 @@
 """Codecs: how a declared value type turns frames into values and back.
 
 A value type is `"text"`, `"bytes"`, `"json"`, a class Pydantic validates
-(a model, dataclass, TypedDict, ...) or a `pydantic.TypeAdapter`. Each one
-resolves to a `Codec[T]`; codecs for classes are built once per class and
+(a model, dataclass, TypedDict, ...), a `pydantic.TypeAdapter` or a `Codec`.
+Each one resolves to a `Codec[T]`; codecs for classes are built once per class and
 shared by every connection.
 """
 
@@ -26,10 +26,7 @@ T = TypeVar("T")
 ValueTypeName: TypeAlias = Literal["text", "bytes", "json"]
 """The value types named by a string."""
 
-ValueType: TypeAlias = "ValueTypeName | type[T] | TypeAdapter[T]"
-"""Every accepted form of `value_type`, `receive_type` and `send_type`."""
-
-_ACCEPTED = "'text', 'bytes', 'json', a class Pydantic can validate, or a pydantic.TypeAdapter"
+_ACCEPTED = "'text', 'bytes', 'json', a class Pydantic can validate, a pydantic.TypeAdapter or a typedws.Codec"
 
 
 class Codec(Generic[T]):
@@ -63,6 +60,10 @@ class Codec(Generic[T]):
         is sent.
         """
         raise NotImplementedError
+
+
+ValueType: TypeAlias = ValueTypeName | type[T] | TypeAdapter[T] | Codec[T]
+"""Every accepted form of `value_type`, `receive_type` and `send_type`."""
 
 
 def _check_size(frame: str | bytes, max_size: int) -> None:
@@ -214,6 +215,8 @@ def codec_for(value_type: object) -> Codec[Any]:
             return _NAMED[value_type]
         except KeyError:
             raise ValueError(f"unknown value type {value_type!r}; expected {_ACCEPTED}") from None
+    if isinstance(value_type, Codec):
+        return value_type
     if isinstance(value_type, TypeAdapter):
         return PydanticCodec(value_type)
     try:

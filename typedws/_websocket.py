@@ -61,7 +61,8 @@ class WebSocket(Generic[InT, OutT]):
     `value_type` sets both directions; `receive_type` and `send_type` set one
     each (default `"text"`). Each is `"text"`, `"bytes"`, `"json"`, a class
     Pydantic validates (a model, dataclass or TypedDict) or a
-    `pydantic.TypeAdapter` (for unions, `list[Model]`, discriminated unions).
+    `pydantic.TypeAdapter` (for unions, `list[Model]`, discriminated unions),
+    or a `Codec` of your own.
 
     Received JSON is validated straight from the frame; a bad message raises a
     `MessageError` whose `close_code` is the code the connection closes with
@@ -122,7 +123,7 @@ class WebSocket(Generic[InT, OutT]):
         receive: Receive,
         send: Send,
         *,
-        value_type: type[_V] | TypeAdapter[_V],
+        value_type: type[_V] | TypeAdapter[_V] | Codec[_V],
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectionOptions],
@@ -172,7 +173,7 @@ class WebSocket(Generic[InT, OutT]):
         *,
         value_type: None = None,
         receive_type: Literal["text"] | None = None,
-        send_type: type[_S] | TypeAdapter[_S],
+        send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
     ) -> None: ...
     @overload
@@ -220,7 +221,7 @@ class WebSocket(Generic[InT, OutT]):
         *,
         value_type: None = None,
         receive_type: Literal["bytes"],
-        send_type: type[_S] | TypeAdapter[_S],
+        send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
     ) -> None: ...
     @overload
@@ -268,7 +269,7 @@ class WebSocket(Generic[InT, OutT]):
         *,
         value_type: None = None,
         receive_type: Literal["json"],
-        send_type: type[_S] | TypeAdapter[_S],
+        send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
     ) -> None: ...
     @overload
@@ -279,7 +280,7 @@ class WebSocket(Generic[InT, OutT]):
         send: Send,
         *,
         value_type: None = None,
-        receive_type: type[_R] | TypeAdapter[_R],
+        receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectionOptions],
     ) -> None: ...
@@ -291,7 +292,7 @@ class WebSocket(Generic[InT, OutT]):
         send: Send,
         *,
         value_type: None = None,
-        receive_type: type[_R] | TypeAdapter[_R],
+        receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectionOptions],
     ) -> None: ...
@@ -303,7 +304,7 @@ class WebSocket(Generic[InT, OutT]):
         send: Send,
         *,
         value_type: None = None,
-        receive_type: type[_R] | TypeAdapter[_R],
+        receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["json"],
         **options: Unpack[ConnectionOptions],
     ) -> None: ...
@@ -315,8 +316,8 @@ class WebSocket(Generic[InT, OutT]):
         send: Send,
         *,
         value_type: None = None,
-        receive_type: type[_R] | TypeAdapter[_R],
-        send_type: type[_S] | TypeAdapter[_S],
+        receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
+        send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
     ) -> None: ...
     def __init__(
