@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeAlias
 
 import pydantic_core
-from pydantic import JsonValue, PydanticSchemaGenerationError, PydanticUserError, TypeAdapter, ValidationError
+from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
-from typing_extensions import TypeVar
+from typing_extensions import TypeVar, is_typeddict
 
 from ._errors import MalformedMessage, MessageTooLarge, UnexpectedFrame, from_validation_error
 
@@ -127,12 +127,13 @@ class PydanticCodec(Codec[T]):
     from the frame; values are sent as standard JSON (by alias) in text frames.
     """
 
-    __slots__ = ("adapter", "value_type", "_validate_json", "_to_json", "_classes")
+    __slots__ = ("adapter", "value_type", "_validate_json", "_validate_python", "_to_json", "_classes")
 
     def __init__(self, adapter: TypeAdapter[T], name: str | None = None) -> None:
         value_type: Any = adapter._type
         try:
             self._validate_json: Callable[[str | bytes], T] = adapter.validator.validate_json
+            self._validate_python: Callable[..., T] = adapter.validator.validate_python
             self._to_json: Callable[..., bytes] = adapter.serializer.to_json
         except PydanticUserError as error:
             raise TypeError(f"cannot use {value_type!r} as a value type: {error}") from None
@@ -157,10 +158,15 @@ class PydanticCodec(Codec[T]):
 
     def encode(self, value: T) -> str:
         classes = self._classes
-        if classes is not None and not isinstance(value, classes):
+        if classes is None:
+            try:
+                self._validate_python(value, strict=True)
+            except ValidationError:
+                raise _refuse(value, self.name) from None
+        elif not isinstance(value, classes):
             raise _refuse(value, self.name)
         try:
-            data = self._to_json(value, by_alias=True, warnings="error" if classes is None else True)
+            data = self._to_json(value, by_alias=True)
         except PydanticSerializationError as error:
             raise TypeError(f"cannot send {type(value).__name__} as {self.name}: {error}") from None
         return data.decode()
@@ -177,8 +183,10 @@ def _runtime_classes(tp: Any) -> tuple[type, ...] | None:
     """The classes a value of `tp` is an instance of, when `isinstance` can tell.
 
     Returns `None` for types `isinstance` cannot check (TypedDict, generic
-    aliases, literals, ...): values of those are checked while serializing.
+    aliases, literals, ...): values of those are validated strictly instead.
     """
+    if tp is Any or tp is object:
+        return (object,)
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return _runtime_classes(typing.get_args(tp)[0])
@@ -189,7 +197,7 @@ def _runtime_classes(tp: Any) -> tuple[type, ...] | None:
         return tuple(cls for m in members if m is not None for cls in m)
     if tp is None or tp is type(None):
         return (type(None),)
-    if isinstance(tp, type) and origin is None and not typing.is_typeddict(tp) and tp is not object:
+    if isinstance(tp, type) and origin is None and not is_typeddict(tp):
         return (tp,)
     return None
 
@@ -200,7 +208,7 @@ def _type_name(tp: Any) -> str:
 
 TEXT: Codec[str] = TextCodec()
 BYTES: Codec[bytes] = BytesCodec()
-JSON: Codec[Any] = PydanticCodec(TypeAdapter(JsonValue), name="json")
+JSON: Codec[Any] = PydanticCodec(TypeAdapter(Any), name="json")
 _NAMED: dict[str, Codec[Any]] = {"text": TEXT, "bytes": BYTES, "json": JSON}
 
 

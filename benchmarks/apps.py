@@ -1,0 +1,140 @@
+"""The contenders: echo apps that receive a message, validate it, and send it back.
+
+Every app is a plain ASGI callable, so the in-process driver and uvicorn run
+them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Litestar, websocket_listener
+from litestar.plugins.pydantic import PydanticDTO
+from pydantic import TypeAdapter
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket as StarletteWebSocket, WebSocketDisconnect
+
+from typedws import WebSocket
+
+from .payloads import Case, Chat
+
+EchoFactory = Callable[[Case], ASGIApp]
+"""Builds one contender's echo app for one message shape."""
+
+
+def typed_echo(case: Case) -> ASGIApp:
+    """typedws: `WebSocket(..., value_type=Model)`, `async for` and `send`."""
+    value_type = case.value_type
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        ws: WebSocket[Any, Any] = WebSocket(scope, receive, send, value_type=value_type)
+        async with ws:
+            async for value in ws:
+                await ws.send(value)
+
+    return app
+
+
+def floor_echo(case: Case) -> ASGIApp:
+    """The floor: bare ASGI events plus the core `validate_json` and `to_json` calls, nothing else.
+
+    These are the calls `TypeAdapter.validate_json` and `TypeAdapter.dump_json`
+    make, without their Python wrappers; JSON goes out in text frames, as the
+    typed echo sends it.
+    """
+    validate_json = case.adapter.validator.validate_json
+    to_json = case.adapter.serializer.to_json
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        while True:
+            message = await receive()
+            if message["type"] != "websocket.receive":
+                return
+            value = validate_json(message["text"])
+            await send({"type": "websocket.send", "text": to_json(value, by_alias=True).decode()})
+
+    return app
+
+
+def starlette_echo(case: Case) -> ASGIApp:
+    """Starlette today: `receive_json`, `Model.model_validate`, `send_json(value.model_dump())`."""
+    validate_python = case.validate_python
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        ws = StarletteWebSocket(scope, receive, send)
+        await ws.accept()
+        try:
+            while True:
+                value = validate_python(await ws.receive_json())
+                await ws.send_json(value.model_dump())
+        except WebSocketDisconnect:
+            pass
+
+    return app
+
+
+def _litestar_echo(case: Case, *, validating: bool) -> ASGIApp:
+    async def echo(data: Any) -> Any:
+        return data
+
+    # Litestar reads the handler's annotations to pick its decoder; set them per message shape.
+    echo.__annotations__ = {"data": case.annotation, "return": case.annotation}
+    dto = PydanticDTO[case.annotation] if validating else None  # type: ignore[name-defined]
+    listener = websocket_listener("/", dto=dto)(echo)
+    return Litestar(route_handlers=[listener], debug=False, logging_config=None)
+
+
+def litestar_echo(case: Case) -> ASGIApp:
+    """Litestar's `websocket_listener` with `data: Model`: it parses JSON but hands over a dict, unvalidated."""
+    return _litestar_echo(spec, validating=False)
+
+
+def litestar_dto_echo(case: Case) -> ASGIApp:
+    """Litestar's `websocket_listener` with `dto=PydanticDTO[Model]`: it validates into the model."""
+    return _litestar_echo(spec, validating=True)
+
+
+CONTENDERS: dict[str, EchoFactory] = {
+    "floor": floor_echo,
+    "typed": typed_echo,
+    "starlette": starlette_echo,
+    "litestar": litestar_echo,
+    "litestar+dto": litestar_dto_echo,
+}
+"""Every in-process contender by its row name; the floor is the baseline of the ratios."""
+
+
+# Servers for the end-to-end and memory benchmarks (`uvicorn benchmarks.apps:NAME`).
+
+
+class _TypedChatEcho:
+    """An ASGI endpoint echoing `Chat` messages through a typed connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with WebSocket(scope, receive, send, value_type=Chat) as ws:
+            async for chat in ws:
+                await ws.send(chat)
+
+
+async def _raw_text_echo(ws: StarletteWebSocket) -> None:
+    await ws.accept()
+    try:
+        while True:
+            await ws.send_text(await ws.receive_text())
+    except WebSocketDisconnect:
+        pass
+
+
+typed_server = Starlette(routes=[WebSocketRoute("/", _TypedChatEcho())])
+"""A Starlette app whose `/` is the typed `Chat` echo."""
+
+raw_server = Starlette(routes=[WebSocketRoute("/", _raw_text_echo)])
+"""A Starlette app whose `/` echoes text frames as they are, with no validation."""
+
+litestar_server: ASGIApp = litestar_echo(Case("small", Chat, TypeAdapter(Chat), Chat.model_validate, Chat, ""))
+"""A Litestar app whose `/` is a `websocket_listener` echoing `Chat`."""
