@@ -91,12 +91,12 @@ def _litestar_echo(case: Case, *, validating: bool) -> ASGIApp:
 
 def litestar_echo(case: Case) -> ASGIApp:
     """Litestar's `websocket_listener` with `data: Model`: it parses JSON but hands over a dict, unvalidated."""
-    return _litestar_echo(spec, validating=False)
+    return _litestar_echo(case, validating=False)
 
 
 def litestar_dto_echo(case: Case) -> ASGIApp:
     """Litestar's `websocket_listener` with `dto=PydanticDTO[Model]`: it validates into the model."""
-    return _litestar_echo(spec, validating=True)
+    return _litestar_echo(case, validating=True)
 
 
 CONTENDERS: dict[str, EchoFactory] = {

@@ -8,7 +8,6 @@ shared by every connection.
 
 from __future__ import annotations
 
-import functools
 import types
 import typing
 from collections.abc import Callable
@@ -209,42 +208,40 @@ def _type_name(tp: Any) -> str:
 TEXT: Codec[str] = TextCodec()
 BYTES: Codec[bytes] = BytesCodec()
 JSON: Codec[Any] = PydanticCodec(TypeAdapter(Any), name="json")
-_NAMED: dict[str, Codec[Any]] = {"text": TEXT, "bytes": BYTES, "json": JSON}
+_CODECS: dict[object, Codec[Any]] = {None: TEXT, "text": TEXT, "bytes": BYTES, "json": JSON}
+"""Codecs by value type: the names (`None` is the default, text) and every type resolved so far."""
 
 
 def codec_for(value_type: object) -> Codec[Any]:
-    """Resolve a value type (see `ValueType`) to its codec.
+    """Resolve a value type (see `ValueType`; `None` means `"text"`) to its codec.
 
-    Raises `ValueError` for an unknown name and `TypeError` for anything else
-    that is not a value type, naming the accepted forms.
+    Codecs for names and types are built once and shared. Raises `ValueError`
+    for an unknown name and `TypeError` for anything else that is not a value
+    type, naming the accepted forms.
     """
-    if isinstance(value_type, str):
-        try:
-            return _NAMED[value_type]
-        except KeyError:
-            raise ValueError(f"unknown value type {value_type!r}; expected {_ACCEPTED}") from None
+    try:
+        codec = _CODECS.get(value_type)
+    except TypeError:  # an unhashable type form
+        codec = None
+    return _resolve(value_type) if codec is None else codec
+
+
+def _resolve(value_type: Any) -> Codec[Any]:
     if isinstance(value_type, Codec):
         return value_type
     if isinstance(value_type, TypeAdapter):
         return PydanticCodec(value_type)
-    try:
-        return _codec_for_type(value_type)
-    except TypeError as error:  # unhashable type forms are built each time
-        if "unhashable" not in str(error):
-            raise
-        return _build_codec(value_type)
-
-
-@functools.cache
-def _codec_for_type(value_type: object) -> Codec[Any]:
-    return _build_codec(value_type)
-
-
-def _build_codec(value_type: Any) -> Codec[Any]:
+    if isinstance(value_type, str):
+        raise ValueError(f"unknown value type {value_type!r}; expected {_ACCEPTED}")
     if not (isinstance(value_type, type) or typing.get_origin(value_type) is not None):
         raise TypeError(f"{value_type!r} is not a value type; expected {_ACCEPTED}")
     try:
         adapter: TypeAdapter[Any] = TypeAdapter(value_type)
     except (PydanticSchemaGenerationError, PydanticUserError) as error:
         raise TypeError(f"cannot use {value_type!r} as a value type: Pydantic cannot validate it ({error})") from None
-    return PydanticCodec(adapter)
+    codec = PydanticCodec(adapter)
+    try:
+        _CODECS[value_type] = codec
+    except TypeError:  # unhashable type forms are built each time
+        pass
+    return codec

@@ -40,6 +40,7 @@ two codes RFC 6455 reserves for closes that carry no code of the peer's:
 1006 (the connection dropped without a close frame).
 """
 
+_DEFAULT_CAUGHT = frozenset(DEFAULT_CAUGHT_CLOSE_CODES)
 _MAX_REASON_BYTES = 123
 _CONNECTED = WebSocketState.CONNECTED
 _DISCONNECTED = WebSocketState.DISCONNECTED
@@ -334,21 +335,22 @@ class WebSocket(Generic[InT, OutT]):
     ) -> None:
         if scope["type"] != "websocket":
             raise ValueError(f"a WebSocket needs a 'websocket' scope, got {scope['type']!r}")
-        if value_type is not None:
-            receive_type = send_type = value_type
-        receive_codec: Codec[InT] = codec_for("text" if receive_type is None else receive_type)
-        send_codec: Codec[OutT] = codec_for("text" if send_type is None else send_type)
+        receive_codec: Codec[Any]
+        send_codec: Codec[Any]
+        if value_type is None:
+            receive_codec = codec_for(receive_type)
+            send_codec = codec_for(send_type)
+        else:
+            receive_codec = send_codec = codec_for(value_type)
         if max_size is not None and max_size <= 0:
             raise ValueError(f"max_size must be a positive number of bytes or None, got {max_size!r}")
         self.scope = scope
         """The ASGI connection scope."""
-        self.receive_codec = receive_codec
+        self.receive_codec: Codec[InT] = receive_codec
         """The codec turning received frames into `InT` values."""
-        self.send_codec = send_codec
+        self.send_codec: Codec[OutT] = send_codec
         """The codec turning `OutT` values into frames."""
-        self.caught_close_codes: frozenset[int] = frozenset(
-            DEFAULT_CAUGHT_CLOSE_CODES if caught_close_codes is None else caught_close_codes
-        )
+        self.caught_close_codes = _DEFAULT_CAUGHT if caught_close_codes is None else frozenset(caught_close_codes)
         """Close codes of disconnects that end `async with` and `async for` quietly."""
         self.max_size = max_size
         """The largest message accepted, in bytes, or `None` for no limit."""
@@ -358,8 +360,8 @@ class WebSocket(Generic[InT, OutT]):
         """Where the application's side of the connection is."""
         self._receive = receive
         self._send = send
-        self._decode = receive_codec.decode
-        self._encode = send_codec.encode
+        self._decode = self.receive_codec.decode
+        self._encode = self.send_codec.encode
         self._connection: HTTPConnection | None = None
 
     def __repr__(self) -> str:

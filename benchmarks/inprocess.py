@@ -1,0 +1,80 @@
+"""Per-message cost in process: an ASGI echo app driven by in-memory receive and send, no sockets."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+
+from starlette.types import ASGIApp, Message, Scope
+
+from .apps import CONTENDERS
+from .payloads import Case
+from .rounds import Samples, Trial, interleave
+
+
+class EchoMismatch(AssertionError):
+    """A contender did not echo every message back unchanged."""
+
+
+def websocket_scope(path: str = "/") -> Scope:
+    """A fresh ASGI scope of a WebSocket handshake, as a server would pass it."""
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "root_path": "",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:8000")],
+        "subprotocols": [],
+        "state": {},
+        "extensions": {},
+    }
+
+
+async def seconds_per_message(app: ASGIApp, frame: str, count: int) -> float:
+    """Echo `count` copies of `frame` through one connection; return the seconds per message after the handshake.
+
+    Raises `EchoMismatch` unless every message came back and the last one
+    holds the same JSON as `frame`.
+    """
+    incoming: Message = {"type": "websocket.receive", "text": frame}
+    events = iter([{"type": "websocket.connect"}, *([incoming] * count), {"type": "websocket.disconnect", "code": 1000}])
+    next_event = events.__next__
+    sent: list[Message] = []
+    record = sent.append
+    accepted_at = 0.0
+
+    async def receive() -> Message:
+        return next_event()
+
+    async def send(message: Message) -> None:
+        nonlocal accepted_at
+        if message["type"] == "websocket.send":
+            record(message)
+        elif message["type"] == "websocket.accept":
+            accepted_at = time.perf_counter()
+
+    await app(websocket_scope(), receive, send)
+    elapsed = time.perf_counter() - accepted_at
+    if len(sent) != count or (count and json.loads(sent[-1]["text"]) != json.loads(frame)):
+        raise EchoMismatch(f"{app!r} echoed {len(sent)} of {count} messages, or changed them")
+    return elapsed / count
+
+
+def _trial(app: ASGIApp, frame: str, count: int) -> Trial:
+    async def trial() -> float:
+        return await seconds_per_message(app, frame, count) * 1e6
+
+    return trial
+
+
+async def measure_case(case: Case, count: int, rounds: int, contenders: Mapping[str, ASGIApp] | None = None) -> Samples:
+    """Microseconds per message of each contender echoing `case`'s message, in interleaved rounds."""
+    apps = contenders if contenders is not None else {name: build(case) for name, build in CONTENDERS.items()}
+    return await interleave({name: _trial(app, case.frame, count) for name, app in apps.items()}, rounds=rounds, unit="µs/message")
