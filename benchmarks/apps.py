@@ -7,7 +7,7 @@ them the same way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from litestar import Litestar, websocket_listener
 from litestar.plugins.pydantic import PydanticDTO
@@ -21,8 +21,8 @@ from typedws import WebSocket
 
 from .payloads import Case, Chat
 
-EchoFactory = Callable[[Case], ASGIApp]
-"""Builds one contender's echo app for one message shape."""
+EchoFactory = Callable[[Case], ASGIApp | None]
+"""Builds one contender's echo app for one message shape, or `None` when the contender cannot echo it."""
 
 
 def typed_echo(case: Case) -> ASGIApp:
@@ -61,6 +61,23 @@ def floor_echo(case: Case) -> ASGIApp:
     return app
 
 
+def by_hand_echo(case: Case) -> ASGIApp:
+    """What a careful developer writes by hand: bare ASGI events plus `TypeAdapter.validate_json` and `dump_json`."""
+    adapter = case.adapter
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        while True:
+            message = await receive()
+            if message["type"] != "websocket.receive":
+                return
+            value = adapter.validate_json(message["text"])
+            await send({"type": "websocket.send", "text": adapter.dump_json(value, by_alias=True).decode()})
+
+    return app
+
+
 def starlette_echo(case: Case) -> ASGIApp:
     """Starlette today: `receive_json`, `Model.model_validate`, `send_json(value.model_dump())`."""
     validate_python = case.validate_python
@@ -79,14 +96,17 @@ def starlette_echo(case: Case) -> ASGIApp:
 
 
 def _litestar_echo(case: Case, *, validating: bool) -> ASGIApp:
+    """A Litestar app whose `/` is a listener echoing `case`'s messages."""
+
     async def echo(data: Any) -> Any:
         return data
 
     # Litestar reads the handler's annotations to pick its decoder; set them per message shape.
     echo.__annotations__ = {"data": case.annotation, "return": case.annotation}
-    dto = PydanticDTO[case.annotation] if validating else None  # type: ignore[name-defined]
+    dto = PydanticDTO.__class_getitem__(case.annotation) if validating else None  # the model is known at run time
     listener = websocket_listener("/", dto=dto)(echo)
-    return Litestar(route_handlers=[listener], debug=False, logging_config=None)
+    app = Litestar(route_handlers=[listener], debug=False, logging_config=None)
+    return cast("ASGIApp", app)  # an ASGI app; Litestar types its scope and events more narrowly
 
 
 def litestar_echo(case: Case) -> ASGIApp:
@@ -94,14 +114,20 @@ def litestar_echo(case: Case) -> ASGIApp:
     return _litestar_echo(case, validating=False)
 
 
-def litestar_dto_echo(case: Case) -> ASGIApp:
-    """Litestar's `websocket_listener` with `dto=PydanticDTO[Model]`: it validates into the model."""
+def litestar_dto_echo(case: Case) -> ASGIApp | None:
+    """Litestar's `websocket_listener` with `dto=PydanticDTO[Model]`: it validates into the model.
+
+    `None` for the union: Litestar's DTOs do not take unions.
+    """
+    if not isinstance(case.value_type, type):
+        return None
     return _litestar_echo(case, validating=True)
 
 
 CONTENDERS: dict[str, EchoFactory] = {
     "floor": floor_echo,
     "typed": typed_echo,
+    "by hand": by_hand_echo,
     "starlette": starlette_echo,
     "litestar": litestar_echo,
     "litestar+dto": litestar_dto_echo,

@@ -76,5 +76,8 @@ def _trial(app: ASGIApp, frame: str, count: int) -> Trial:
 
 async def measure_case(case: Case, count: int, rounds: int, contenders: Mapping[str, ASGIApp] | None = None) -> Samples:
     """Microseconds per message of each contender echoing `case`'s message, in interleaved rounds."""
-    apps = contenders if contenders is not None else {name: build(case) for name, build in CONTENDERS.items()}
+    if contenders is None:
+        built = {name: build(case) for name, build in CONTENDERS.items()}
+        contenders = {name: app for name, app in built.items() if app is not None}
+    apps = contenders
     return await interleave({name: _trial(app, case.frame, count) for name, app in apps.items()}, rounds=rounds, unit="µs/message")

@@ -1,0 +1,80 @@
+"""End to end over uvicorn on 127.0.0.1: one client echoes messages through each server in turn."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from .inprocess import EchoMismatch
+from .rounds import Samples, Trial, interleave
+from .servers import Server, uvicorn_process, wait_ready
+
+SERVERS = {"raw starlette": "raw_server", "typed": "typed_server"}
+"""The contenders by row name, and their app in `benchmarks.apps`."""
+
+
+@dataclass(frozen=True)
+class EndToEnd:
+    """The figures of the end-to-end benchmark."""
+
+    throughput: Samples
+    """Messages per second each server echoed."""
+
+    server_cpu: Samples
+    """Microseconds of the server process's CPU time per message."""
+
+
+async def _echo(ws: ClientConnection, frame: str, count: int) -> None:
+    """Send `count` copies of `frame` without waiting, while reading the `count` echoes."""
+
+    async def send_all() -> None:
+        for _ in range(count):
+            await ws.send(frame)
+
+    sender = asyncio.create_task(send_all())
+    reply: str | bytes = ""
+    for _ in range(count):
+        reply = await ws.recv()
+    await sender
+    if json.loads(reply) != json.loads(frame):
+        raise EchoMismatch(f"the server echoed {reply!r} for {frame!r}")
+
+
+async def measure(frame: str, count: int, rounds: int) -> EndToEnd:
+    """Echo `count` messages per round through each server in interleaved rounds."""
+    throughput = Samples("messages/s", {name: [] for name in SERVERS})
+    server_cpu = Samples("server µs/message", {name: [] for name in SERVERS})
+    with contextlib.ExitStack() as stack:
+        servers = {name: stack.enter_context(uvicorn_process(app)) for name, app in SERVERS.items()}
+        for server in servers.values():
+            await wait_ready(server.url)
+        async with contextlib.AsyncExitStack() as clients:
+            connections = {
+                name: await clients.enter_async_context(connect(server.url, compression=None, max_size=None))
+                for name, server in servers.items()
+            }
+
+            def trial(name: str, server: Server, ws: ClientConnection) -> Trial:
+                async def run() -> float:
+                    cpu_before, start = server.cpu_seconds(), time.perf_counter()
+                    await _echo(ws, frame, count)
+                    elapsed, cpu = time.perf_counter() - start, server.cpu_seconds() - cpu_before
+                    server_cpu.by_contender[name].append(cpu / count * 1e6)
+                    return count / elapsed
+
+                return run
+
+            samples = await interleave(
+                {name: trial(name, servers[name], ws) for name, ws in connections.items()},
+                rounds=rounds,
+                unit=throughput.unit,
+            )
+    throughput.by_contender = samples.by_contender
+    for figures in server_cpu.by_contender.values():
+        del figures[: len(figures) - rounds]  # each contender's first figure is from the dropped warm-up round
+    return EndToEnd(throughput, server_cpu)

@@ -1,0 +1,155 @@
+"""The printed report: tables of medians, and every goal beside the ratio measured in the same run."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+
+from .rounds import Samples
+from .suite import Results
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A target ratio and the ratio this run measured."""
+
+    name: str
+    """What is compared, e.g. `typed / floor, small`."""
+
+    measured: float
+    """The ratio measured (median of paired rounds)."""
+
+    at_most: bool
+    """Whether the goal is an upper bound (`≤`) rather than a lower one (`≥`, or `>` when `strict`)."""
+
+    target: float
+    """The bound."""
+
+    strict: bool = False
+    """Whether the bound itself misses the goal (`>` rather than `≥`)."""
+
+    note: str = ""
+    """Why the goal is what it is, when the issue does not set it directly."""
+
+    @property
+    def met(self) -> bool:
+        """Whether the measured ratio meets the goal."""
+        if self.at_most:
+            return self.measured <= self.target
+        return self.measured > self.target if self.strict else self.measured >= self.target
+
+    @property
+    def bound(self) -> str:
+        """The goal as text, e.g. `≤ 1.25×`."""
+        sign = "≤" if self.at_most else (">" if self.strict else "≥")
+        return f"{sign} {self.target:g}×"
+
+
+_SMALL_GOAL_NOTE = "the issue's small-message goal, applied here too"
+_PARSE_ONLY_NOTE = "Litestar's listener parses to a dict and does not validate"
+
+
+def goals(results: Results) -> list[Goal]:
+    """Every goal the run has figures for."""
+    found: list[Goal] = []
+    for case, samples in results.messages.items():
+        at_most = 1.1 if case == "large" else 1.25
+        note = "" if case in ("small", "large") else _SMALL_GOAL_NOTE
+        found.append(Goal(f"typed / floor, {case}", samples.ratio("typed", "floor"), True, at_most, note=note))
+    for case, samples in results.messages.items():
+        found.append(Goal(f"starlette / typed, {case}", samples.ratio("starlette", "typed"), False, 3.0))
+    for case, samples in results.messages.items():
+        found.append(
+            Goal(f"litestar / typed, {case}", samples.ratio("litestar", "typed"), False, 1.0, True, _PARSE_ONLY_NOTE)
+        )
+        if "litestar+dto" in samples.by_contender:
+            found.append(Goal(f"litestar+dto / typed, {case}", samples.ratio("litestar+dto", "typed"), False, 1.0, True))
+    if results.end_to_end is not None:
+        ratio = results.end_to_end.throughput.ratio("typed", "raw starlette")
+        found.append(Goal("typed / raw starlette, messages/s end to end", ratio, False, 0.95))
+    if results.construction is not None:
+        ratio = results.construction.ratio("typed model", "starlette")
+        found.append(Goal("typed model / starlette, opening a connection", ratio, True, 1.5))
+    return found
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: Collection[int] = (0,)) -> list[str]:
+    """Columns padded to line up: the `left` ones aligned left, figures aligned right."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        return "  ".join(cells).rstrip()
+
+    return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+
+
+def _figure(value: float) -> str:
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def _size(size: int) -> str:
+    return f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
+
+
+def _samples_table(samples: Samples, baseline: str) -> list[str]:
+    header = ["contender", f"median {samples.unit}", f"× {baseline}"]
+    rows = [[name, _figure(samples.median(name)), f"{samples.ratio(name, baseline):.2f}"] for name in samples.by_contender]
+    return _table(header, rows)
+
+
+def render(results: Results) -> str:
+    """The report as text: versions, one table per benchmark, then the goals."""
+    settings = results.settings
+    packages = ", ".join(f"{name} {version(name)}" for name in ("typedws", "pydantic", "starlette", "litestar", "uvicorn"))
+    lines = [
+        f"typedws benchmarks, {settings.mode} mode: {settings.rounds} interleaved rounds per comparison, medians",
+        f"Python {platform.python_version()}, {packages}",
+    ]
+    if results.messages:
+        contenders = list(next(iter(results.messages.values())).by_contender)
+        lines += ["", "Per message in process, µs/message (ratio: × floor, median of paired rounds)"]
+        rows = []
+        for case, samples in results.messages.items():
+            cells = [case, _size(results.frame_bytes[case])]
+            for name in contenders:
+                if name in samples.by_contender:
+                    cells.append(f"{_figure(samples.median(name))} ({samples.ratio(name, 'floor'):.2f}×)")
+                else:
+                    cells.append("n/a")
+            rows.append(cells)
+        lines += _table(["case", "frame", *contenders], rows)
+    if results.end_to_end is not None:
+        e2e = results.end_to_end
+        lines += ["", f"End to end over uvicorn on 127.0.0.1, small messages, {settings.e2e_messages} per round"]
+        rows = [
+            [name, _figure(e2e.throughput.median(name)), _figure(e2e.server_cpu.median(name))]
+            for name in e2e.throughput.by_contender
+        ]
+        lines += _table(["server", "messages/s", "server CPU µs/message"], rows)
+    if results.construction is not None:
+        lines += ["", "Opening a connection: one WebSocket object"]
+        lines += _samples_table(results.construction, "starlette")
+    if results.python_bytes or results.resident_bytes:
+        lines += ["", "Memory per idle open connection, bytes"]
+        names = [*results.python_bytes, *(n for n in results.resident_bytes if n not in results.python_bytes)]
+
+        def cell(table: dict[str, float], name: str) -> str:
+            return _figure(table[name]) if name in table else ""
+
+        rows = [[name, cell(results.python_bytes, name), cell(results.resident_bytes, name)] for name in names]
+        lines += _table(["contender", "in process (Python allocations)", "uvicorn process (resident)"], rows)
+    found = goals(results)
+    if found:
+        lines += ["", "Goals (ratios from this run)"]
+        rows = [
+            [goal.name, f"{goal.measured:.2f}×", goal.bound, "met" if goal.met else "MISSED", goal.note] for goal in found
+        ]
+        lines += _table(["goal", "measured", "target", "", "note"], rows, left=(0, 3, 4))
+    return "\n".join(lines)

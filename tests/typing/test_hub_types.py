@@ -1,0 +1,75 @@
+"""The typing contract of `Hub`, `Topic[T]` and `Subscription[T]`, checked by mypy (never run).
+
+Lines that must be mypy errors carry `# type: ignore[code]`; with
+`warn_unused_ignores`, a line that stops failing is an error too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, TypeAdapter
+from typing_extensions import assert_type
+
+from typedws import Codec, Hub, Topic
+from typedws.hub import Subscription
+
+
+class Chat(BaseModel):
+    text: str
+
+
+class Cmd(BaseModel):
+    kind: Literal["cmd"] = "cmd"
+
+
+class Event(BaseModel):
+    kind: Literal["event"] = "event"
+
+
+def topic_forms(hub: Hub, codec: Codec[Chat]) -> None:
+    assert_type(hub.topic("t", "text"), Topic[str])
+    assert_type(hub.topic("t", "bytes"), Topic[bytes])
+    assert_type(hub.topic("t", "json"), Topic[Any])
+    assert_type(hub.topic("t", Chat), Topic[Chat])
+    assert_type(hub.topic("t", int), Topic[int])
+    assert_type(hub.topic("t", codec), Topic[Chat])
+    assert_type(hub.topic("t", TypeAdapter(Cmd | Event)), Topic[Cmd | Event])
+    assert_type(hub.topic("t", TypeAdapter(list[Chat])), Topic[list[Chat]])
+
+
+def misuse(hub: Hub) -> None:
+    hub.topic("t", "xml")  # type: ignore[call-overload]
+    hub.topic("t")  # type: ignore[call-overload]
+    hub.topic(5, Chat)  # type: ignore[call-overload]
+    Hub(queue_size="many")  # type: ignore[arg-type]
+    Hub(overflow="block")  # type: ignore[arg-type]
+    hub.topic("t", Chat).subscribe(overflow="block")  # type: ignore[arg-type]
+
+
+async def publish_and_subscribe(hub: Hub) -> None:
+    async with hub as running:
+        assert_type(running, Hub)
+    chats = hub.topic("chats", Chat)
+    await chats.publish(Chat(text="hi"))
+    await chats.publish(Event())  # type: ignore[arg-type]
+    await chats.publish("hi")  # type: ignore[arg-type]
+    async with chats.subscribe(queue_size=10, overflow="raise") as values:
+        assert_type(values, Subscription[Chat])
+        assert_type(values.dropped, int)
+        async for value in values:
+            assert_type(value, Chat)
+
+    union = hub.topic("events", TypeAdapter(Cmd | Event))
+    await union.publish(Cmd())
+    await union.publish(Event())
+    await union.publish(Chat(text="no"))  # type: ignore[arg-type]
+
+    raw = hub.topic("raw", "bytes")
+    await raw.publish(b"x")
+    await raw.publish("x")  # type: ignore[arg-type]
+
+
+def invariance(topic: Topic[Cmd]) -> None:
+    wider: Topic[Cmd | Event] = topic  # type: ignore[assignment]
+    del wider

@@ -1,0 +1,339 @@
+"""An app's typed WebSocket routes as an AsyncAPI 3.0.0 document (a JSON-ready dict)."""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+import typing
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import typing_extensions
+from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
+from pydantic_core import PydanticSerializationError, core_schema
+
+from ._asyncapi_examples import NO_EXAMPLE, REF_PREFIX, example_candidates
+from ._asyncapi_schema import to_asyncapi_schema
+from ._codecs import BytesCodec, Codec, PydanticCodec, TextCodec
+from ._metadata import EndpointInfo
+
+__all__ = ["ASYNCAPI_VERSION", "ServerSpec", "build_document", "server_objects"]
+
+ASYNCAPI_VERSION = "3.0.0"
+"""The AsyncAPI version of the documents."""
+
+WS_BINDING_VERSION = "0.1.0"
+"""The version of AsyncAPI's WebSocket channel binding used in `bindings.ws`."""
+
+ServerSpec = str | Mapping[str, Any]
+"""A server: a `ws://` or `wss://` URL, or an AsyncAPI Server Object as a mapping."""
+
+Direction = Literal["receive", "send"]
+
+_PATH_PARAMETER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?\}")
+_NOT_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
+_TYPE_ALIAS_TYPES = tuple({typing_extensions.TypeAliasType, getattr(typing, "TypeAliasType", typing_extensions.TypeAliasType)})
+_MODES: Mapping[Direction, JsonSchemaMode] = {"receive": "validation", "send": "serialization"}
+
+
+@dataclass
+class _Variant:
+    """One kind of message a route receives or sends: a type, or one member of a union."""
+
+    label: str
+    adapter: TypeAdapter[Any] | None
+    codec: Codec[Any]
+    direction: Direction
+    payload: Any = None
+    """The payload schema, once generated (for Pydantic types)."""
+
+
+class _SchemaGenerator(GenerateJsonSchema):
+    """Pydantic's generator, with two changes.
+
+    A sent model's fields that have defaults are required: the server's
+    serializer always writes them. A type that has no JSON Schema is
+    documented as "any value" instead of failing the whole document.
+    """
+
+    def field_is_required(
+        self,
+        field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
+        total: bool,
+    ) -> bool:
+        if self.mode == "serialization" and field["type"] != "typed-dict-field":
+            return field.get("serialization_exclude_if") is None
+        return super().field_is_required(field, total)
+
+    def handle_invalid_for_json_schema(self, schema: core_schema.CoreSchema, error_info: str) -> JsonSchemaValue:
+        return {}
+
+
+def build_document(
+    routes: Iterable[tuple[str, EndpointInfo]],
+    *,
+    title: str,
+    version: str,
+    description: str | None = None,
+    servers: Mapping[str, ServerSpec] | None = None,
+) -> dict[str, Any]:
+    """Return the AsyncAPI 3.0.0 document of typed routes, as `(path, info)` pairs."""
+    routes = list(routes)
+    variants = [(_variants(info.receive_codec, "receive"), _variants(info.send_codec, "send")) for _, info in routes]
+    schemas = _generate_schemas([v for both in variants for vs in both for v in vs])
+    messages = _Messages(schemas)
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    for (path, info), (received, sent) in zip(routes, variants, strict=True):
+        channel_id = _unique(_channel_id(path), channels)
+        received_keys = [messages.add(v) for v in received]
+        sent_keys = [messages.add(v) for v in sent]
+        channels[channel_id] = _channel(path, info, dict.fromkeys(received_keys + sent_keys))
+        for action, keys in (("receive", received_keys), ("send", sent_keys)):
+            operations[f"{action}_{channel_id}"] = _operation(action, channel_id, path, keys)
+    document: dict[str, Any] = {
+        "asyncapi": ASYNCAPI_VERSION,
+        "info": {"title": title, "version": version} | ({"description": description} if description else {}),
+    }
+    if servers:
+        document["servers"] = server_objects(servers)
+    document["defaultContentType"] = "application/json"
+    document["channels"] = channels
+    document["operations"] = operations
+    components: dict[str, Any] = {}
+    if schemas:
+        components["schemas"] = schemas
+    if messages.objects:
+        components["messages"] = messages.objects
+    if components:
+        document["components"] = components
+    return document
+
+
+def _variants(codec: Codec[Any], direction: Direction) -> list[_Variant]:
+    if not isinstance(codec, PydanticCodec) or codec.name == "json":
+        return [_Variant(codec.name, None, codec, direction)]
+    members = _union_members(codec.value_type)
+    if len(members) == 1:
+        return [_Variant(_label(codec.value_type), codec.adapter, codec, direction)]
+    return [_Variant(_label(member), _adapter(member), codec, direction) for member in members]
+
+
+def _union_members(tp: Any) -> list[Any]:
+    """The members of a union type (looking through `Annotated` and `type` aliases), else `[tp]`."""
+    if isinstance(tp, _TYPE_ALIAS_TYPES):
+        return _union_members(tp.__value__)
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        members = _union_members(typing.get_args(tp)[0])
+        return members if len(members) > 1 else [tp]
+    if origin is typing.Union or origin is types.UnionType:
+        return [m for arg in typing.get_args(tp) for m in _union_members(arg)]
+    return [tp]
+
+
+def _adapter(tp: Any) -> TypeAdapter[Any]:
+    try:
+        return TypeAdapter(tp)
+    except PydanticSchemaGenerationError as error:  # pragma: no cover - the union as a whole was accepted
+        raise TypeError(f"cannot document {tp!r}: {error}") from None
+
+
+def _label(tp: Any) -> str:
+    """A type as people write it, with short class names: `Chat`, `list[Item]`, `null`."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if tp is None or tp is type(None):
+        return "null"
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return " | ".join(json.dumps(arg) if isinstance(arg, str) else repr(arg) for arg in typing.get_args(tp))
+    if origin is not None and typing.get_args(tp):
+        name = getattr(origin, "__name__", None) or repr(origin).replace("typing.", "")
+        return f"{name}[{', '.join(_label(arg) for arg in typing.get_args(tp))}]"
+    if isinstance(tp, type):
+        return tp.__name__
+    return repr(tp).replace("typing.", "")
+
+
+def _key(label: str) -> str:
+    """A components key (letters, digits, `.`, `-`, `_`) for a label."""
+    return _NOT_KEY_CHARACTERS.sub("_", label).strip("_") or "message"
+
+
+def _generate_schemas(variants: Sequence[_Variant]) -> dict[str, Any]:
+    """Set each Pydantic variant's payload schema; return the shared schemas they refer to.
+
+    One pass over every variant, so that a model used in several places is one
+    schema, distinct models of the same name get distinct schema names, and a
+    model whose validation and serialization schemas differ gets two
+    (`Name-Input`, `Name-Output`).
+    """
+    inputs: list[tuple[Hashable, JsonSchemaMode, TypeAdapter[Any]]] = [
+        (index, _MODES[variant.direction], variant.adapter)
+        for index, variant in enumerate(variants)
+        if variant.adapter is not None
+    ]
+    if not inputs:
+        return {}
+    by_key, definitions = TypeAdapter.json_schemas(
+        inputs, by_alias=True, ref_template=REF_PREFIX + "{model}", schema_generator=_SchemaGenerator
+    )
+    for index, mode, _ in inputs:
+        assert isinstance(index, int)
+        variants[index].payload = to_asyncapi_schema(by_key[(index, mode)])
+    return {name: to_asyncapi_schema(schema) for name, schema in definitions.get("$defs", {}).items()}
+
+
+class _Messages:
+    """The document's `components.messages`, one per distinct message."""
+
+    def __init__(self, schemas: Mapping[str, Any]) -> None:
+        self.objects: dict[str, Any] = {}
+        self._schemas = schemas
+
+    def add(self, variant: _Variant) -> str:
+        """Add the message of `variant` (unless an equal one is there); return its key."""
+        message = self._message(variant)
+        name: str = message["name"]
+        key, n = name, 2
+        while key in self.objects and not _same_message(self.objects[key], message):
+            key, n = f"{name}_{n}", n + 1
+        self.objects.setdefault(key, message | {"name": key})
+        return key
+
+    def _message(self, variant: _Variant) -> dict[str, Any]:
+        codec, payload = variant.codec, variant.payload
+        if variant.adapter is None:
+            return _plain_message(codec)
+        target = _ref_target(payload)
+        schema = self._schemas.get(target, payload) if target else payload
+        name = target or _key(variant.label)
+        message: dict[str, Any] = {"name": name, "title": schema.get("title", variant.label)}
+        text = schema.get("description")
+        if isinstance(text, str) and text.strip():
+            summary = text.strip().splitlines()[0]
+            message["summary"] = summary
+            if text.strip() != summary:
+                message["description"] = text
+        message["contentType"] = codec.media_type
+        message["payload"] = payload
+        example = _example(variant, self._schemas)
+        if example is not NO_EXAMPLE:
+            message["examples"] = [{"name": "example", "payload": example}]
+        return message
+
+
+def _same_message(existing: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    # Examples may differ by direction (a sent one is what the server serializes); the message is the same.
+    return {k: v for k, v in existing.items() if k not in ("name", "examples")} == {
+        k: v for k, v in new.items() if k not in ("name", "examples")
+    }
+
+
+_PLAIN_MESSAGES: Mapping[str, tuple[str, str, dict[str, Any]]] = {
+    "text": ("Text", "Any text, in a text frame.", {"type": "string"}),
+    "bytes": ("Bytes", "Any bytes, in a binary frame.", {"type": "string", "format": "binary"}),
+    "json": ("JSON", "Any JSON value.", {}),
+}
+
+
+def _plain_message(codec: Codec[Any]) -> dict[str, Any]:
+    known = isinstance(codec, (TextCodec, BytesCodec)) or (isinstance(codec, PydanticCodec) and codec.name == "json")
+    if not known:  # a codec of the app's own: its name and media type are all there is to tell
+        return {"name": _key(codec.name), "title": codec.name, "contentType": codec.media_type}
+    title, summary, payload = _PLAIN_MESSAGES[codec.name]
+    return {"name": codec.name, "title": title, "summary": summary, "contentType": codec.media_type, "payload": dict(payload)}
+
+
+def _ref_target(schema: Any) -> str | None:
+    if isinstance(schema, dict) and len(schema) == 1 and isinstance(schema.get("$ref"), str):
+        ref: str = schema["$ref"]
+        return ref.removeprefix(REF_PREFIX)
+    return None
+
+
+def _example(variant: _Variant, schemas: Mapping[str, Any]) -> Any:
+    """An example payload that the model accepts (received) or that the server would send (sent)."""
+    adapter = variant.adapter
+    if adapter is None or variant.codec.media_type != "application/json":
+        return NO_EXAMPLE
+    unchecked = NO_EXAMPLE
+    for candidate in example_candidates(variant.payload, schemas):
+        if unchecked is NO_EXAMPLE:
+            unchecked = candidate
+        try:
+            value = adapter.validate_json(json.dumps(candidate))
+        except (ValidationError, ValueError, TypeError):
+            continue
+        if variant.direction == "receive":
+            return candidate
+        try:
+            return json.loads(adapter.dump_json(value, by_alias=True))
+        except PydanticSerializationError:
+            return candidate
+    # What the server sends need not be something it would accept (computed fields, forbidden extras).
+    return unchecked if variant.direction == "send" else NO_EXAMPLE
+
+
+def _channel_id(path: str) -> str:
+    return _NOT_KEY_CHARACTERS.sub("_", _PATH_PARAMETER.sub(r"\1", path)).strip("_") or "root"
+
+
+def _unique(key: str, taken: Mapping[str, Any]) -> str:
+    n = 2
+    candidate = key
+    while candidate in taken:
+        candidate = f"{key}_{n}"
+        n += 1
+    return candidate
+
+
+def _channel(path: str, info: EndpointInfo, message_keys: Mapping[str, None]) -> dict[str, Any]:
+    channel: dict[str, Any] = {"address": _PATH_PARAMETER.sub(r"{\1}", path), "title": info.name}
+    if info.description:
+        channel["summary"] = info.description.splitlines()[0]
+        if info.description != channel["summary"]:
+            channel["description"] = info.description
+    parameters = {
+        match[1]: {"description": f"The `{match[1]}` path segment" + (f" (Starlette convertor `{match[2]}`)." if match[2] else ".")}
+        for match in _PATH_PARAMETER.finditer(path)
+    }
+    if parameters:
+        channel["parameters"] = parameters
+    channel["messages"] = {key: {"$ref": f"#/components/messages/{key}"} for key in message_keys}
+    channel["bindings"] = {"ws": {"method": "GET", "bindingVersion": WS_BINDING_VERSION}}
+    if info.max_size is not None:
+        channel["x-max-message-bytes"] = info.max_size
+    return channel
+
+
+def _operation(action: str, channel_id: str, path: str, keys: Sequence[str]) -> dict[str, Any]:
+    peer = "the client sends to the server" if action == "receive" else "the server sends to the client"
+    return {
+        "action": action,
+        "channel": {"$ref": f"#/channels/{channel_id}"},
+        "summary": f"Messages {peer} on `{path}`.",
+        "messages": [{"$ref": f"#/channels/{channel_id}/messages/{key}"} for key in keys],
+    }
+
+
+def server_objects(servers: Mapping[str, ServerSpec]) -> dict[str, Any]:
+    """AsyncAPI Server Objects for `servers`; raises `ValueError` for a URL that is not `ws://` or `wss://`."""
+    return {name: _server(spec) for name, spec in servers.items()}
+
+
+def _server(spec: ServerSpec) -> dict[str, Any]:
+    if not isinstance(spec, str):
+        return dict(spec)
+    url = urlsplit(spec)
+    if url.scheme not in ("ws", "wss") or not url.netloc:
+        raise ValueError(f"a server URL looks like ws://HOST[:PORT][/PATH] or wss://...; got {spec!r}")
+    server = {"host": url.netloc, "protocol": url.scheme}
+    if url.path.strip("/"):
+        server["pathname"] = "/" + url.path.strip("/")
+    return server

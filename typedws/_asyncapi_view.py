@@ -1,0 +1,391 @@
+"""An AsyncAPI document read for display: channels, their messages, fields and types.
+
+The Markdown and HTML renderers both draw this view, so they show the same
+things: every channel, every message with a table of its fields and an
+example, and every schema those fields refer to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Any
+
+__all__ = ["ChannelView", "Constraint", "FieldRow", "MessageView", "PageView", "SchemaView", "Token", "read_document"]
+
+_SCHEMA_REF = "#/components/schemas/"
+_MESSAGE_REF = "#/components/messages/"
+_CHANNEL_REF = "#/channels/"
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of a type as written for people: plain text, or a link to a schema."""
+
+    text: str
+    anchor: str | None = None
+    """The id of the schema's section, when the piece names a schema."""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A rule a value must follow, such as `max length` `20`; `value` is shown as code."""
+
+    label: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One property of an object schema."""
+
+    name: str
+    type: tuple[Token, ...]
+    required: bool
+    constraints: tuple[Constraint, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class SchemaView:
+    """A schema: its type, its fields when it is an object, its values when it is an enum."""
+
+    key: str | None
+    """The name under `components.schemas`, or `None` for a schema written in place."""
+    anchor: str | None
+    title: str
+    description: str
+    type: tuple[Token, ...]
+    fields: tuple[FieldRow, ...]
+    values: tuple[str, ...]
+    """An enum's values, as JSON."""
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """A message of a channel."""
+
+    key: str
+    anchor: str
+    title: str
+    summary: str
+    description: str
+    content_type: str
+    directions: tuple[str, ...]
+    """`"client → server"` and/or `"server → client"`."""
+    payload: SchemaView | None
+    example: str | None
+    """An example payload as indented JSON."""
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel: one WebSocket route."""
+
+    key: str
+    anchor: str
+    address: str
+    title: str
+    summary: str
+    description: str
+    parameters: tuple[tuple[str, str], ...]
+    max_message_bytes: int | None
+    messages: tuple[MessageView, ...]
+    received: tuple[MessageView, ...]
+    """Messages the client sends (the app's `receive` operations)."""
+    sent: tuple[MessageView, ...]
+    """Messages the server sends (the app's `send` operations)."""
+
+
+@dataclass(frozen=True)
+class PageView:
+    """The whole document, ready to draw."""
+
+    title: str
+    version: str
+    description: str
+    servers: tuple[tuple[str, str, str], ...]
+    """`(name, url, description)` of each server."""
+    channels: tuple[ChannelView, ...]
+    schemas: tuple[SchemaView, ...]
+    """The schemas that message fields refer to."""
+
+
+CLIENT_TO_SERVER = "client → server"
+SERVER_TO_CLIENT = "server → client"
+
+
+def read_document(document: Mapping[str, Any]) -> PageView:
+    """Read an AsyncAPI 3 document (as `typedws.asyncapi.document` makes them) for display."""
+    info = _mapping(document.get("info"))
+    components = _mapping(document.get("components"))
+    schemas = _mapping(components.get("schemas"))
+    messages = _mapping(components.get("messages"))
+    directions = _directions(document)
+    channels = tuple(
+        _channel(key, _mapping(channel), messages, schemas, directions.get(key, {}))
+        for key, channel in _mapping(document.get("channels")).items()
+    )
+    return PageView(
+        title=_text(info.get("title")) or "WebSocket API",
+        version=_text(info.get("version")),
+        description=_text(info.get("description")),
+        servers=tuple(_server(name, _mapping(server)) for name, server in _mapping(document.get("servers")).items()),
+        channels=channels,
+        schemas=tuple(_schema(schemas[key], schemas, key) for key in _nested_schema_keys(messages, schemas)),
+    )
+
+
+def schema_anchor(key: str) -> str:
+    """The id of a schema's section."""
+    return f"schema-{key}"
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _server(name: str, server: Mapping[str, Any]) -> tuple[str, str, str]:
+    url = f"{_text(server.get('protocol')) or 'ws'}://{_text(server.get('host'))}{_text(server.get('pathname'))}"
+    return name, url, _text(server.get("description"))
+
+
+def _directions(document: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """For each channel, the directions in which each of its messages travels."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for operation in _mapping(document.get("operations")).values():
+        operation = _mapping(operation)
+        channel = _text(_mapping(operation.get("channel")).get("$ref")).removeprefix(_CHANNEL_REF)
+        direction = CLIENT_TO_SERVER if operation.get("action") == "receive" else SERVER_TO_CLIENT
+        for message in operation.get("messages", []):
+            key = _text(_mapping(message).get("$ref")).rpartition("/messages/")[2]
+            found.setdefault(channel, {}).setdefault(key, []).append(direction)
+    return found
+
+
+def _channel(
+    key: str,
+    channel: Mapping[str, Any],
+    messages: Mapping[str, Any],
+    schemas: Mapping[str, Any],
+    directions: Mapping[str, list[str]],
+) -> ChannelView:
+    anchor = f"channel-{key}"
+    views = []
+    for message_key, message in _mapping(channel.get("messages")).items():
+        ref = _text(_mapping(message).get("$ref"))
+        body = messages.get(ref.removeprefix(_MESSAGE_REF), {}) if ref else message
+        ways = tuple(sorted(set(directions.get(message_key, ())), key=[CLIENT_TO_SERVER, SERVER_TO_CLIENT].index))
+        views.append(_message(message_key, f"{anchor}-message-{message_key}", _mapping(body), schemas, ways))
+    # Messages alike in title (one model's received and sent forms) go by their keys.
+    titles = Counter(view.title for view in views)
+    views = [replace(view, title=view.key) if titles[view.title] > 1 else view for view in views]
+    max_size = channel.get("x-max-message-bytes")
+    return ChannelView(
+        key=key,
+        anchor=anchor,
+        address=_text(channel.get("address")) or key,
+        title=_text(channel.get("title")),
+        summary=_text(channel.get("summary")),
+        description=_text(channel.get("description")),
+        parameters=tuple(
+            (name, _text(_mapping(parameter).get("description")))
+            for name, parameter in _mapping(channel.get("parameters")).items()
+        ),
+        max_message_bytes=max_size if isinstance(max_size, int) else None,
+        messages=tuple(views),
+        received=tuple(v for v in views if CLIENT_TO_SERVER in v.directions),
+        sent=tuple(v for v in views if SERVER_TO_CLIENT in v.directions),
+    )
+
+
+def _message(
+    key: str, anchor: str, message: Mapping[str, Any], schemas: Mapping[str, Any], directions: tuple[str, ...]
+) -> MessageView:
+    payload = message.get("payload")
+    examples = message.get("examples")
+    example = None
+    if isinstance(examples, list) and examples and "payload" in _mapping(examples[0]):
+        example = json.dumps(examples[0]["payload"], indent=2, ensure_ascii=False)
+    target = _ref_target(payload)
+    return MessageView(
+        key=key,
+        anchor=anchor,
+        title=_text(message.get("title")) or key,
+        summary=_text(message.get("summary")),
+        description=_text(message.get("description")),
+        content_type=_text(message.get("contentType")) or "application/json",
+        directions=directions,
+        payload=None if payload is None else _schema(schemas.get(target, {}) if target else payload, schemas, target),
+        example=example,
+    )
+
+
+def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaView:
+    schema = schema if isinstance(schema, Mapping) else {}
+    properties = _mapping(schema.get("properties"))
+    required = schema.get("required", [])
+    enum = schema.get("enum")
+    return SchemaView(
+        key=key,
+        anchor=schema_anchor(key) if key else None,
+        title=_text(schema.get("title")) or key or "",
+        description=_text(schema.get("description")),
+        type=type_tokens(schema),
+        fields=tuple(
+            FieldRow(
+                name=name,
+                type=type_tokens(prop),
+                required=isinstance(required, list) and name in required,
+                constraints=constraints(prop),
+                description=_text(_mapping(prop).get("description")),
+            )
+            for name, prop in properties.items()
+        ),
+        values=tuple(json.dumps(v, ensure_ascii=False) for v in enum) if isinstance(enum, list) else (),
+    )
+
+
+def _ref_target(schema: Any) -> str | None:
+    ref = _mapping(schema).get("$ref")
+    return ref.removeprefix(_SCHEMA_REF) if isinstance(ref, str) and ref.startswith(_SCHEMA_REF) else None
+
+
+def type_tokens(schema: Any) -> tuple[Token, ...]:
+    """A schema's type as people write it: `string`, `array of Item`, `"a" | "b"`, `Chat | null`."""
+    if schema is False:
+        return (Token("nothing"),)
+    if not isinstance(schema, Mapping) or not schema.keys() - {"title", "description", "default", "examples"}:
+        return (Token("any"),)
+    target = _ref_target(schema)
+    if target is not None:
+        return (Token(target, schema_anchor(target)),)
+    if "const" in schema:
+        return (Token(json.dumps(schema["const"], ensure_ascii=False)),)
+    if isinstance(schema.get("enum"), list):
+        return _joined([(Token(json.dumps(v, ensure_ascii=False)),) for v in schema["enum"]], " | ")
+    for combinator, separator in (("anyOf", " | "), ("oneOf", " | "), ("allOf", " & ")):
+        if isinstance(schema.get(combinator), list):
+            return _joined([type_tokens(option) for option in schema[combinator]], separator)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return _joined([type_tokens({**schema, "type": k}) for k in kind], " | ")
+    if kind == "array" or (kind is None and "items" in schema):
+        items = schema.get("items")
+        if isinstance(items, list):
+            return (Token("["), *_joined([type_tokens(item) for item in items], ", "), Token("]"))
+        if items is None or items is True:
+            return (Token("array"),)
+        return (Token("array of "), *_grouped(type_tokens(items)))
+    if kind == "object" or (kind is None and "properties" in schema):
+        values = schema.get("additionalProperties")
+        if isinstance(values, Mapping) and values and "properties" not in schema:
+            return (Token("object of "), *_grouped(type_tokens(values)))
+        return (Token("object"),)
+    return (Token(kind if isinstance(kind, str) else "any"),)
+
+
+def _joined(parts: list[tuple[Token, ...]], separator: str) -> tuple[Token, ...]:
+    tokens: list[Token] = []
+    for index, part in enumerate(parts):
+        if index:
+            tokens.append(Token(separator))
+        tokens.extend(part)
+    return tuple(tokens)
+
+
+def _grouped(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
+    if any(t.anchor is None and t.text in (" | ", " & ") for t in tokens):
+        return (Token("("), *tokens, Token(")"))
+    return tokens
+
+
+_BOUNDS = (
+    ("minimum", "≥"),
+    ("exclusiveMinimum", ">"),
+    ("maximum", "≤"),
+    ("exclusiveMaximum", "<"),
+    ("multipleOf", "multiple of"),
+    ("minLength", "min length"),
+    ("maxLength", "max length"),
+    ("pattern", "pattern"),
+    ("format", "format"),
+    ("minItems", "min items"),
+    ("maxItems", "max items"),
+    ("minProperties", "min properties"),
+    ("maxProperties", "max properties"),
+)
+
+
+def constraints(schema: Any) -> tuple[Constraint, ...]:
+    """The rules a schema sets beyond its type (bounds, lengths, pattern, format, default, ...)."""
+    found: list[Constraint] = []
+    for part in _constrained_parts(schema):
+        for keyword, label in _BOUNDS:
+            if keyword in part and not (keyword == "format" and part[keyword] == "binary"):
+                value = part[keyword]
+                constraint = Constraint(label, value if isinstance(value, str) else json.dumps(value))
+                if constraint not in found:
+                    found.append(constraint)
+        if part.get("uniqueItems") is True and Constraint("unique items") not in found:
+            found.append(Constraint("unique items"))
+    schema = _mapping(schema)
+    if "default" in schema:
+        found.append(Constraint("default", json.dumps(schema["default"], ensure_ascii=False)))
+    if schema.get("readOnly") is True:
+        found.append(Constraint("read-only"))
+    if schema.get("deprecated") is True:
+        found.append(Constraint("deprecated"))
+    return tuple(found)
+
+
+def _constrained_parts(schema: Any) -> Iterator[Mapping[str, Any]]:
+    """The schema and the in-place members of its unions (`str | None` puts `maxLength` in a member)."""
+    if not isinstance(schema, Mapping):
+        return
+    yield schema
+    for combinator in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(combinator, []) if isinstance(schema.get(combinator), list) else []:
+            if isinstance(option, Mapping) and "$ref" not in option:
+                yield from _constrained_parts(option)
+
+
+def _nested_schema_keys(messages: Mapping[str, Any], schemas: Mapping[str, Any]) -> list[str]:
+    """Keys of the schemas that message payloads refer to from inside (field types), in a stable order."""
+    pending: list[Any] = []
+    for message in messages.values():
+        payload = _mapping(message).get("payload")
+        target = _ref_target(payload)
+        pending.append(schemas.get(target, {}) if target else payload)
+    found: dict[str, None] = {}
+    while pending:
+        for key in _refs(pending.pop()):
+            if key in schemas and key not in found:
+                found[key] = None
+                pending.append(schemas[key])
+    return sorted(found)
+
+
+_DATA_KEYWORDS = frozenset({"examples", "default", "const", "enum"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})
+
+
+def _refs(schema: Any) -> Iterator[str]:
+    if isinstance(schema, Mapping):
+        for name, value in schema.items():
+            if name == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
+                yield value.removeprefix(_SCHEMA_REF)
+            elif name in _SCHEMA_MAPS and isinstance(value, Mapping):
+                for sub in value.values():
+                    yield from _refs(sub)
+            elif name not in _DATA_KEYWORDS:
+                yield from _refs(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _refs(item)

@@ -1,0 +1,425 @@
+"""A typed client for WebSocket servers: `connect(url, receive_type=..., send_type=...)`.
+
+The client side of `WebSocket[In, Out]`, over the `websockets` asyncio client
+(install `typedws[client]`). It uses the same codecs and raises the same
+errors as the server side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Generic, Literal, overload
+
+from pydantic import TypeAdapter
+from starlette import status
+from starlette.websockets import WebSocketDisconnect
+from typing_extensions import Self, TypeVar
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as websockets_connect
+from websockets.exceptions import ConnectionClosed, PayloadTooBig
+
+from ._codecs import Codec, codec_for
+from ._errors import MalformedMessage, MessageError, MessageTooLarge
+from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, _truncate_reason
+
+__all__ = ["ClientWebSocket", "connect"]
+
+InT = TypeVar("InT", covariant=True, default=str)
+OutT = TypeVar("OutT", contravariant=True, default=str)
+_V = TypeVar("_V")
+_R = TypeVar("_R")
+_S = TypeVar("_S")
+
+class ClientWebSocket(Generic[InT, OutT]):
+    """A client connection that receives `InT` values from the server and sends it `OutT` values.
+
+    Made by `connect()`. A server message that is not a valid `InT` raises a
+    `MessageError` whose `close_code` is the code the connection closes with
+    when the error leaves `async with connect(...)` or `async for`; the server
+    closing raises `WebSocketDisconnect` with the server's code.
+    """
+
+    __slots__ = ("connection", "receive_codec", "send_codec", "caught_close_codes", "max_size")
+
+    def __init__(
+        self,
+        connection: ClientConnection,
+        receive_codec: Codec[InT],
+        send_codec: Codec[OutT],
+        *,
+        caught_close_codes: Iterable[int] | None = None,
+        max_size: int | None = DEFAULT_MAX_SIZE,
+    ) -> None:
+        self.connection = connection
+        """The underlying `websockets` connection (for pings, headers, latency ...)."""
+        self.receive_codec = receive_codec
+        """The codec turning the server's frames into `InT` values."""
+        self.send_codec = send_codec
+        """The codec turning `OutT` values into frames."""
+        self.caught_close_codes: frozenset[int] = frozenset(
+            DEFAULT_CAUGHT_CLOSE_CODES if caught_close_codes is None else caught_close_codes
+        )
+        """Close codes of disconnects that end `async with` and `async for` quietly."""
+        self.max_size = max_size
+        """The largest message accepted, in bytes, or `None` for no limit."""
+
+    def __repr__(self) -> str:
+        return (
+            f"<ClientWebSocket {self.connection.request.path if self.connection.request else ''!r}"
+            f" receive={self.receive_codec.name} send={self.send_codec.name} {self.connection.state.name.lower()}>"
+        )
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The subprotocol the server chose, if any."""
+        return self.connection.subprotocol
+
+    async def receive(self) -> InT:
+        """Receive the server's next message as an `InT` value.
+
+        Raises `WebSocketDisconnect` (with the server's close code) once the
+        connection is closed, and a `MessageError` when the message is not a
+        valid `InT`. After a `MessageError` the connection stays open, except
+        for `MessageTooLarge` and invalid UTF-8, which the protocol layer
+        answers by closing at once (1009, 1007).
+        """
+        try:
+            frame = await self.connection.recv()
+        except ConnectionClosed as closed:
+            raise _error_of(closed, self.max_size) from closed
+        return self.receive_codec.decode(frame)
+
+    async def send(self, value: OutT) -> None:
+        """Send an `OutT` value.
+
+        Raises `TypeError`, before anything is sent, when `value` is not an
+        `OutT`, and `WebSocketDisconnect` when the connection is closed.
+        """
+        frame = self.send_codec.encode(value)
+        try:
+            await self.connection.send(frame)
+        except ConnectionClosed as closed:
+            raise _disconnect_of(closed) from closed
+
+    async def close(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str = "") -> None:
+        """Close the connection with `code` and `reason` (cut to 123 bytes of UTF-8); no-op once closed."""
+        await self.connection.close(code, _truncate_reason(reason))
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> InT:
+        """The next message; the iteration ends when the server closes with a caught close code.
+
+        A `MessageError` closes the connection with its code and is raised.
+        """
+        try:
+            return await self.receive()
+        except WebSocketDisconnect as exc:
+            if exc.code in self.caught_close_codes:
+                raise StopAsyncIteration from None
+            raise
+        except MessageError as exc:
+            await self.close(exc.close_code, exc.reason)
+            raise
+
+
+def _disconnect_of(closed: ConnectionClosed) -> WebSocketDisconnect:
+    """The disconnect to raise for a closed connection: the server's close code, or 1006 when it sent none."""
+    if closed.rcvd is None:
+        return WebSocketDisconnect(status.WS_1006_ABNORMAL_CLOSURE)
+    return WebSocketDisconnect(closed.rcvd.code, closed.rcvd.reason)
+
+
+def _error_of(closed: ConnectionClosed, max_size: int | None) -> Exception:
+    """What a failed receive raises: the message error that made the protocol layer close, or the disconnect."""
+    cause = closed.__cause__
+    if isinstance(cause, PayloadTooBig) and max_size is not None:
+        if cause.size is None:
+            return _too_large_of_unknown_size(max_size)
+        return MessageTooLarge(cause.size + (cause.current_size or 0), max_size)
+    if isinstance(cause, UnicodeDecodeError):
+        return MalformedMessage("invalid UTF-8 in a text frame")
+    return _disconnect_of(closed)
+
+
+def _too_large_of_unknown_size(max_size: int) -> MessageTooLarge:
+    # A compressed message is refused while inflating it, before its size is known.
+    error = MessageTooLarge(max_size + 1, max_size)
+    error.detail = f"message exceeds max_size of {max_size} bytes"
+    error.args = (error.detail,)
+    return error
+
+
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: Literal["bytes"],
+    receive_type: None = None,
+    send_type: None = None,
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[bytes, bytes]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: Literal["json"],
+    receive_type: None = None,
+    send_type: None = None,
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[Any, Any]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: type[_V] | TypeAdapter[_V] | Codec[_V],
+    receive_type: None = None,
+    send_type: None = None,
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[_V, _V]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: Literal["text"] | None = None,
+    receive_type: Literal["text"] | None = None,
+    send_type: Literal["text"] | None = None,
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[str, str]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["text"] | None = None,
+    send_type: Literal["bytes"],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[str, bytes]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["text"] | None = None,
+    send_type: Literal["json"],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[str, Any]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["text"] | None = None,
+    send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[str, _S]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["bytes"],
+    send_type: Literal["text"] | None = None,
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[bytes, str]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["bytes"],
+    send_type: Literal["bytes"],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[bytes, bytes]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["bytes"],
+    send_type: Literal["json"],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[bytes, Any]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["bytes"],
+    send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[bytes, _S]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["json"],
+    send_type: Literal["text"] | None = None,
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[Any, str]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["json"],
+    send_type: Literal["bytes"],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[Any, bytes]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["json"],
+    send_type: Literal["json"],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[Any, Any]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["json"],
+    send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[Any, _S]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
+    send_type: Literal["text"] | None = None,
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[_R, str]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
+    send_type: Literal["bytes"],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[_R, bytes]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
+    send_type: Literal["json"],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[_R, Any]]: ...
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
+    send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[_R, _S]]: ...
+
+def connect(
+    url: str,
+    *,
+    value_type: Any = None,
+    receive_type: Any = None,
+    send_type: Any = None,
+    caught_close_codes: Iterable[int] | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    **websockets_options: Any,
+) -> AbstractAsyncContextManager[ClientWebSocket[Any, Any]]:
+    """Connect to the WebSocket server at `url`; use as `async with connect(...) as ws:`.
+
+    `value_type` sets both directions; `receive_type` (what the server sends)
+    and `send_type` (what the client sends) set one each (default `"text"`),
+    with the same forms as `typedws.WebSocket`. `max_size` limits incoming
+    messages (1009 past it). Other keyword arguments go to
+    `websockets.asyncio.client.connect` (`additional_headers`, `subprotocols`,
+    `open_timeout`, `proxy` ...); its handshake errors (`InvalidStatus`,
+    `InvalidURI`, `OSError`, `TimeoutError`) are raised as they are.
+
+    Leaving the block closes the connection: with 1000 normally, with the
+    error's `close_code` after an uncaught `MessageError`, with 1011 after
+    any other exception. A `WebSocketDisconnect` with one of
+    `caught_close_codes` ends the block quietly; other errors propagate.
+    """
+    if value_type is not None:
+        receive_type = send_type = value_type
+    receive_codec: Codec[Any] = codec_for("text" if receive_type is None else receive_type)
+    send_codec: Codec[Any] = codec_for("text" if send_type is None else send_type)
+    if max_size is not None and max_size <= 0:
+        raise ValueError(f"max_size must be a positive number of bytes or None, got {max_size!r}")
+    return _connected(url, receive_codec, send_codec, caught_close_codes, max_size, websockets_options)
+
+
+@asynccontextmanager
+async def _connected(
+    url: str,
+    receive_codec: Codec[Any],
+    send_codec: Codec[Any],
+    caught_close_codes: Iterable[int] | None,
+    max_size: int | None,
+    websockets_options: dict[str, Any],
+) -> AsyncIterator[ClientWebSocket[Any, Any]]:
+    async with websockets_connect(url, max_size=max_size, **websockets_options) as connection:
+        ws: ClientWebSocket[Any, Any] = ClientWebSocket(
+            connection, receive_codec, send_codec, caught_close_codes=caught_close_codes, max_size=max_size
+        )
+        try:
+            yield ws
+        except WebSocketDisconnect as exc:
+            if exc.code not in ws.caught_close_codes:
+                raise
+        except MessageError as exc:
+            await ws.close(exc.close_code, exc.reason)
+            raise
+        except Exception:
+            await ws.close(status.WS_1011_INTERNAL_ERROR, "internal error")
+            raise
+        except BaseException:  # cancelled, or the process is stopping
+            await ws.close(status.WS_1001_GOING_AWAY)
+            raise
