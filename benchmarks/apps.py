@@ -103,7 +103,8 @@ def _litestar_echo(case: Case, *, validating: bool) -> ASGIApp:
 
     # Litestar reads the handler's annotations to pick its decoder; set them per message shape.
     echo.__annotations__ = {"data": case.annotation, "return": case.annotation}
-    dto = PydanticDTO.__class_getitem__(case.annotation) if validating else None  # the model is known at run time
+    # The model is only known at run time, so the DTO class is subscripted as a call.
+    dto: type[PydanticDTO[Any]] | None = PydanticDTO.__class_getitem__(case.annotation) if validating else None
     listener = websocket_listener("/", dto=dto)(echo)
     app = Litestar(route_handlers=[listener], debug=False, logging_config=None)
     return cast("ASGIApp", app)  # an ASGI app; Litestar types its scope and events more narrowly

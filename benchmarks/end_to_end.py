@@ -14,7 +14,7 @@ from .inprocess import EchoMismatch
 from .rounds import Samples, Trial, interleave
 from .servers import Server, uvicorn_process, wait_ready
 
-SERVERS = {"raw starlette": "raw_server", "typed": "typed_server"}
+SERVERS = {"raw starlette": "raw_server", "typed": "typed_server", "litestar": "litestar_server"}
 """The contenders by row name, and their app in `benchmarks.apps`."""
 
 

@@ -43,7 +43,7 @@ class Settings:
 FULL = Settings("full", 15, {"small": 4000, "medium": 400, "large": 8, "union": 4000}, 5000, 20000, 1000, 500)
 """The default: about half a minute on an idle machine of two cores."""
 
-QUICK = Settings("quick", 5, {"small": 1000, "medium": 100, "large": 3, "union": 1000}, 2000, 5000, 200, 100)
+QUICK = Settings("quick", 7, {"small": 600, "medium": 60, "large": 2, "union": 600}, 2000, 4000, 200, 100)
 """`--quick`: every benchmark, fewer rounds and messages; a few seconds."""
 
 TINY = Settings("tiny", 1, {"small": 2, "medium": 2, "large": 1, "union": 2}, 5, 3, 3, 3)

@@ -12,7 +12,6 @@ import anyio
 import pytest
 from pydantic import BaseModel
 from starlette.applications import Starlette
-from starlette.exceptions import WebSocketException
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
@@ -43,7 +42,8 @@ async def ping(ws: WebSocket[Ping, Pong]) -> None:
     async with ws:
         async for message in ws:
             if message.n < 0:
-                raise WebSocketException(4000, "negative")
+                await ws.close(4000, "negative")
+                return
             await ws.send(Pong(n=message.n + 1))
 
 
@@ -116,7 +116,6 @@ app = Starlette(
         WebSocketRoute("/handshake", handshake),
         WebSocketRoute("/pusher", pusher),
         WebSocketRoute("/watcher", watcher),
-        WebSocketRoute("/raw", returns_without_closing),
     ],
     lifespan=lifespan,
 )
@@ -296,7 +295,7 @@ async def test_an_async_refused_handshake_raises_with_the_code() -> None:
 
 
 async def test_an_app_that_ends_without_closing_looks_like_a_dropped_connection() -> None:
-    async with AsyncTestClient(app).websocket_connect("/raw") as session:
+    async with AsyncTestClient(returns_without_closing).websocket_connect("/") as session:
         with pytest.raises(WebSocketDisconnect) as closed:
             await session.receive()
     assert closed.value.code == 1006
@@ -310,9 +309,12 @@ async def test_a_session_is_entered_once() -> None:
 
 
 async def test_a_failed_lifespan_startup_is_raised() -> None:
+    def connect_database() -> None:
+        raise OSError("database down")
+
     @asynccontextmanager
     async def broken(app: Starlette) -> AsyncIterator[None]:
-        raise OSError("database down")
+        connect_database()
         yield
 
     with pytest.raises(OSError, match="database down"):

@@ -191,6 +191,8 @@ def _message(message: MessageView) -> str:
         parts.append(_text(message.description or message.summary))
     if message.payload is not None:
         parts.append(_schema_body(message.payload, describe=False))
+    else:
+        parts.append('<p class="muted">The payload is not described.</p>')
     if message.example is not None:
         parts.append(f"<h4>Example</h4><pre><code>{escape(message.example)}</code></pre>")
     parts.append("</article>")

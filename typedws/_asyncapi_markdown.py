@@ -80,6 +80,8 @@ def _message(message: MessageView) -> list[str]:
         out += [message.description or message.summary, ""]
     if message.payload is not None:
         out += _schema_body(message.payload, describe=False)
+    else:
+        out += ["The payload is not described.", ""]
     if message.example is not None:
         fence = "`" * max(3, _longest_backtick_run(message.example) + 1)
         out += ["Example:", "", f"{fence}json", message.example, fence, ""]

@@ -66,13 +66,18 @@ class InvalidMessage(MessageError):
 
 
 class MessageTooLarge(MessageError):
-    """The message is larger than the connection's `max_size`."""
+    """The message is larger than the connection's `max_size`.
+
+    `size` is the message's size in bytes, or `None` when it was refused
+    before its size was known (while inflating a compressed message).
+    """
 
     close_code = status.WS_1009_MESSAGE_TOO_BIG
     reason = "message too large"
 
-    def __init__(self, size: int, max_size: int) -> None:
-        super().__init__(f"message of {size} bytes exceeds max_size of {max_size} bytes")
+    def __init__(self, size: int | None, max_size: int) -> None:
+        described = "message" if size is None else f"message of {size} bytes"
+        super().__init__(f"{described} exceeds max_size of {max_size} bytes")
         self.size = size
         self.max_size = max_size
 

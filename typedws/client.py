@@ -136,20 +136,12 @@ def _error_of(closed: ConnectionClosed, max_size: int | None) -> Exception:
     """What a failed receive raises: the message error that made the protocol layer close, or the disconnect."""
     cause = closed.__cause__
     if isinstance(cause, PayloadTooBig) and max_size is not None:
-        if cause.size is None:
-            return _too_large_of_unknown_size(max_size)
-        return MessageTooLarge(cause.size + (cause.current_size or 0), max_size)
+        # A compressed message is refused while inflating it, before its size is known.
+        size = None if cause.size is None else cause.size + (cause.current_size or 0)
+        return MessageTooLarge(size, max_size)
     if isinstance(cause, UnicodeDecodeError):
         return MalformedMessage("invalid UTF-8 in a text frame")
     return _disconnect_of(closed)
-
-
-def _too_large_of_unknown_size(max_size: int) -> MessageTooLarge:
-    # A compressed message is refused while inflating it, before its size is known.
-    error = MessageTooLarge(max_size + 1, max_size)
-    error.detail = f"message exceeds max_size of {max_size} bytes"
-    error.args = (error.detail,)
-    return error
 
 
 @overload

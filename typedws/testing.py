@@ -450,7 +450,9 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
             return
         try:
             await self._send_disconnect(1000 if self._closed is None else self._closed.code, None)
-            await tasks.__aexit__(exc_type, exc, traceback)
+            if exc is not None:  # the test failed: do not wait for a handler that may never end
+                tasks.cancel_scope.cancel()
+            await tasks.__aexit__(None, None, None)
         finally:
             for stream in (self._to_app, self._app_inbox, self._app_outbox, self._from_app):
                 stream.close()
@@ -809,21 +811,22 @@ class _Lifespan:
         self._app_outbox, self._from_app = anyio.create_memory_object_stream[Message](math.inf)
         self._tasks = anyio.create_task_group()
         self._error: Exception | None = None
+        self._ended = False
 
     async def start(self) -> None:
         await self._tasks.__aenter__()
         self._tasks.start_soon(self._run)
         try:
             await self._step("startup")
-        except BaseException as exc:
-            await self._end(exc)
+        except BaseException:
+            await self._end(cancel=True)
             raise
 
     async def stop(self) -> None:
         try:
             await self._step("shutdown")
         finally:
-            await self._end(None)
+            await self._end(cancel=False)
 
     async def _run(self) -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self._state}
@@ -839,14 +842,22 @@ class _Lifespan:
         try:
             message = await self._from_app.receive()
         except anyio.EndOfStream:
-            raise RuntimeError(f"the app ended during lifespan {phase}") from self._error
+            message = {"type": f"lifespan.{phase}.failed", "message": "the app ended its lifespan"}
         if message["type"] == f"lifespan.{phase}.failed":
+            await self._end(cancel=False)  # the app's lifespan ends after a failure; it may raise the cause
+            if self._error is not None:
+                raise self._error
             raise RuntimeError(f"lifespan {phase} failed: {message.get('message', '')}")
 
-    async def _end(self, exc: BaseException | None) -> None:
+    async def _end(self, *, cancel: bool) -> None:
+        if self._ended:
+            return
+        self._ended = True
         self._to_app.close()  # the app's next receive ends its lifespan task
         try:
-            await self._tasks.__aexit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+            if cancel:
+                self._tasks.cancel_scope.cancel()
+            await self._tasks.__aexit__(None, None, None)
         finally:
             for stream in (self._app_inbox, self._app_outbox, self._from_app):
                 stream.close()
