@@ -139,13 +139,14 @@ CONTENDERS: dict[str, EchoFactory] = {
 # Servers for the end-to-end and memory benchmarks (`uvicorn benchmarks.apps:NAME`).
 
 
-class _TypedChatEcho:
-    """An ASGI endpoint echoing `Chat` messages through a typed connection."""
+class _Endpoint:
+    """An ASGI app as a Starlette route's endpoint (Starlette hands a plain function a Starlette `WebSocket`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async with WebSocket(scope, receive, send, value_type=Chat) as ws:
-            async for chat in ws:
-                await ws.send(chat)
+        await self._app(scope, receive, send)
 
 
 async def _raw_text_echo(ws: StarletteWebSocket) -> None:
@@ -157,11 +158,16 @@ async def _raw_text_echo(ws: StarletteWebSocket) -> None:
         pass
 
 
-typed_server = Starlette(routes=[WebSocketRoute("/", _TypedChatEcho())])
-"""A Starlette app whose `/` is the typed `Chat` echo."""
+_CHAT = Case("small", Chat, TypeAdapter(Chat), Chat.model_validate, Chat, "")
 
 raw_server = Starlette(routes=[WebSocketRoute("/", _raw_text_echo)])
 """A Starlette app whose `/` echoes text frames as they are, with no validation."""
 
-litestar_server: ASGIApp = litestar_echo(Case("small", Chat, TypeAdapter(Chat), Chat.model_validate, Chat, ""))
-"""A Litestar app whose `/` is a `websocket_listener` echoing `Chat`."""
+typed_server = Starlette(routes=[WebSocketRoute("/", _Endpoint(typed_echo(_CHAT)))])
+"""A Starlette app whose `/` is the typed `Chat` echo."""
+
+floor_server = Starlette(routes=[WebSocketRoute("/", _Endpoint(floor_echo(_CHAT)))])
+"""A Starlette app whose `/` is the floor echoing `Chat`."""
+
+litestar_server = litestar_echo(_CHAT)
+"""A Litestar app whose `/` is a `websocket_listener` echoing `Chat` (unvalidated)."""

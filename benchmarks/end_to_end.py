@@ -14,8 +14,16 @@ from .inprocess import EchoMismatch
 from .rounds import Samples, Trial, interleave
 from .servers import Server, uvicorn_process, wait_ready
 
-SERVERS = {"raw starlette": "raw_server", "typed": "typed_server", "litestar": "litestar_server"}
-"""The contenders by row name, and their app in `benchmarks.apps`."""
+SERVERS = {
+    "raw starlette": "raw_server",
+    "typed": "typed_server",
+    "floor": "floor_server",
+    "litestar": "litestar_server",
+}
+"""The contenders by row name, and their app in `benchmarks.apps`.
+
+The floor shows the best a validating echo can do; Litestar's listener does not validate.
+"""
 
 
 @dataclass(frozen=True)

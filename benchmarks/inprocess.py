@@ -44,7 +44,9 @@ async def seconds_per_message(app: ASGIApp, frame: str, count: int) -> float:
     holds the same JSON as `frame`.
     """
     incoming: Message = {"type": "websocket.receive", "text": frame}
-    events = iter([{"type": "websocket.connect"}, *([incoming] * count), {"type": "websocket.disconnect", "code": 1000}])
+    connect: Message = {"type": "websocket.connect"}
+    disconnect: Message = {"type": "websocket.disconnect", "code": 1000}
+    events = iter([connect, *([incoming] * count), disconnect])
     next_event = events.__next__
     sent: list[Message] = []
     record = sent.append
@@ -80,4 +82,5 @@ async def measure_case(case: Case, count: int, rounds: int, contenders: Mapping[
         built = {name: build(case) for name, build in CONTENDERS.items()}
         contenders = {name: app for name, app in built.items() if app is not None}
     apps = contenders
-    return await interleave({name: _trial(app, case.frame, count) for name, app in apps.items()}, rounds=rounds, unit="µs/message")
+    trials = {name: _trial(app, case.frame, count) for name, app in apps.items()}
+    return await interleave(trials, rounds=rounds, unit="µs/message")

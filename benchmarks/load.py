@@ -105,7 +105,9 @@ async def run_load(url: str, connections: int, round_trips: int, text_size: int 
     outcomes = await asyncio.gather(*(round_trip_all(n, peer) for n, peer in enumerate(peers)), return_exceptions=True)
     result.seconds = time.perf_counter() - start
     result.failures += [
-        f"connection {n} failed: {outcome!r}" for n, outcome in enumerate(outcomes) if isinstance(outcome, BaseException)
+        f"connection {n} failed: {outcome!r}"
+        for n, outcome in enumerate(outcomes)
+        if isinstance(outcome, BaseException)
     ]
     await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
     return result

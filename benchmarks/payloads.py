@@ -130,7 +130,13 @@ def _batch(items: int) -> Batch:
     return Batch(
         batch_id=f"batch-{items}",
         items=[
-            Item(sku=f"SKU-{i:06d}", name=f"Widget number {i}, blue, 250 ml, recycled", quantity=i % 17, price=9.99 + i, in_stock=i % 3 != 0)
+            Item(
+                sku=f"SKU-{i:06d}",
+                name=f"Widget number {i}, blue, 250 ml, recycled",
+                quantity=i % 17,
+                price=9.99 + i,
+                in_stock=i % 3 != 0,
+            )
             for i in range(items)
         ],
     )

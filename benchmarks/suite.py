@@ -88,7 +88,8 @@ async def run(settings: Settings, only: Collection[str] = SECTIONS, progress: Ca
         for case in all_cases:
             progress(f"per message in process: {case.name} ({case.frame_bytes} B)")
             results.frame_bytes[case.name] = case.frame_bytes
-            results.messages[case.name] = await inprocess.measure_case(case, settings.messages[case.name], settings.rounds)
+            count = settings.messages[case.name]
+            results.messages[case.name] = await inprocess.measure_case(case, count, settings.rounds)
     if "end-to-end" in only:
         progress("end to end over uvicorn on 127.0.0.1")
         results.end_to_end = await end_to_end.measure(all_cases[0].frame, settings.e2e_messages, settings.rounds)

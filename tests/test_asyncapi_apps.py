@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from jsonschema import Draft7Validator
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 from starlette.types import Receive, Scope, Send
@@ -220,6 +220,36 @@ async def untyped(websocket: StarletteWebSocket) -> None:
     await websocket.close()
 
 
+class Ping(BaseModel):
+    """Are you there?"""
+
+    kind: Literal["ping"] = "ping"
+
+
+class Pong(BaseModel):
+    """Yes."""
+
+    kind: Literal["pong"] = "pong"
+    n: int = 0
+
+
+Tagged = Annotated[Ping | Pong, Field(discriminator="kind")]
+"""A discriminated union whose tags have defaults."""
+
+
+class Envelope(BaseModel):
+    """A tagged union inside a model."""
+
+    body: Tagged
+
+
+tagged_app = Starlette(
+    routes=[
+        WebSocketRoute("/top", StubEndpoint("top", TypeAdapter(Tagged), "text")),
+        WebSocketRoute("/nested", StubEndpoint("nested", Envelope, Envelope)),
+    ]
+)
+
 plain_app = Starlette(routes=[WebSocketRoute("/ws", untyped)])
 """An app whose only WebSocket route is not typed."""
 
@@ -255,3 +285,8 @@ def example_apps() -> dict[str, Any]:
             if isinstance(value, Starlette) and any(True for _ in typedws.typed_routes(value)):
                 found[f"{module_info.name}:{name}"] = value
     return found
+
+
+def targets() -> dict[str, Any]:
+    """The apps whose documents every check covers: the test apps and the example apps."""
+    return {"tests:app": app, "tests:stub_app": stub_app, "tests:tagged_app": tagged_app, **example_apps()}

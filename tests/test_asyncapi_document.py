@@ -13,7 +13,7 @@ from starlette.routing import Mount, WebSocketRoute
 
 import typedws
 from tests import test_asyncapi_apps as apps
-from tests.test_asyncapi_apps import StubEndpoint, channel_messages, example_apps, payload_validator
+from tests.test_asyncapi_apps import StubEndpoint, channel_messages, payload_validator
 from typedws import WebSocket, asyncapi
 
 
@@ -303,7 +303,7 @@ def test_the_document_is_plain_json_and_the_same_each_time() -> None:
     assert doc() == first
 
 
-TARGETS = {"tests:app": apps.app, "tests:stub_app": apps.stub_app, **example_apps()}
+TARGETS = apps.targets()
 
 
 @pytest.mark.parametrize("target", list(TARGETS))
@@ -338,3 +338,26 @@ def test_examples_show_values_and_follow_constraints() -> None:
         "total": 1,
     }
     assert "examples" not in doc(apps.stub_app)["components"]["messages"]["text"]
+
+
+def test_members_of_a_discriminated_union_require_their_tag_even_with_a_default() -> None:
+    # The route needs the tag to pick the member: `{}` is neither a Ping nor a Pong to it.
+    document = doc(apps.tagged_app)
+    received = channel_messages(document, "top", "receive")
+    # (Ping and Pong are sent too, inside Envelope: their schemas come in -Input and -Output forms.)
+    assert [m["name"] for m in received] == ["Ping-Input", "Pong-Input"]
+    assert received[0]["payload"] == {"allOf": [{"$ref": "#/components/schemas/Ping-Input"}], "required": ["kind"]}
+    assert document["components"]["schemas"]["Ping-Input"].get("required") is None  # the model's own schema stays
+    nested = document["components"]["schemas"]["Envelope-Input"]["properties"]["body"]
+    assert nested["discriminator"] == "kind"
+    assert nested["oneOf"] == [
+        {"allOf": [{"$ref": "#/components/schemas/Ping-Input"}], "required": ["kind"]},
+        {"allOf": [{"$ref": "#/components/schemas/Pong-Input"}], "required": ["kind"]},
+    ]
+    for message in received:
+        validator = payload_validator(document, message["payload"])
+        assert not validator.is_valid({})
+        assert validator.is_valid(message["examples"][0]["payload"])
+    # Sent values always carry their tag (fields with defaults are always sent), so no wrapping is needed.
+    sent = document["components"]["schemas"]["Envelope-Output"]["properties"]["body"]["oneOf"]
+    assert sent == [{"$ref": "#/components/schemas/Ping-Output"}, {"$ref": "#/components/schemas/Pong-Output"}]

@@ -2,8 +2,9 @@
 
 Every test runs against both of uvicorn's WebSocket implementations with the
 `websockets` client, which can send exactly the frames a hostile peer would.
-A second, healthy connection stays open across each bad one and must still
-echo afterwards; a new connection must still be accepted.
+In the matrix and the crash test, a second, healthy connection stays open
+across the bad one and must still echo afterwards, and a new connection must
+still be served.
 """
 
 from __future__ import annotations
@@ -304,7 +305,7 @@ BAD_INPUTS = [
     BadInput("an empty frame", "/chat", "", MalformedMessage),
     BadInput("JSON followed by garbage", "/chat", f'{{"room": "a", "n": 1}} {CANARY}', MalformedMessage),
     BadInput("JSON nested 5000 deep", "/chat", nested(5000), MalformedMessage),
-    BadInput("JSON nested 5000 deep inside a field", "/chat", f'{{"room": "a", "n": {nested(5000)}}}', MalformedMessage),
+    BadInput("JSON nested 5000 deep in a field", "/chat", f'{{"room": "a", "n": {nested(5000)}}}', MalformedMessage),
     BadInput("JSON nested 5000 deep, any JSON", "/json", nested(5000), MalformedMessage),
     BadInput("a NaN token", "/chat", f'{{"room": "{CANARY}", "n": 1, "x": NaN}}', MalformedMessage),
     BadInput("an Infinity token", "/chat", f'{{"room": "{CANARY}", "n": 1, "x": Infinity}}', MalformedMessage),
@@ -396,6 +397,8 @@ async def test_a_handler_crash_closes_with_1011_and_logs_once(
             assert (closed.code, closed.reason) == (1011, "internal error")
             assert_safe_reason(closed.reason)
             await assert_echoes(bystander)
+        async with connect(url + "/chat") as newcomer:
+            await assert_echoes(newcomer)
     [record] = no_error_logs  # uvicorn's report of the exception, nothing else
     assert record.exc_info is not None and isinstance(record.exc_info[1], RuntimeError)
 

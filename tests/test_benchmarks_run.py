@@ -33,21 +33,23 @@ async def test_every_part_of_the_suite_runs_and_reports() -> None:
         assert set(samples.by_contender) == expected
         assert all(_finite_positive(figures) for figures in samples.by_contender.values())
     assert results.end_to_end is not None
-    assert set(results.end_to_end.throughput.by_contender) == {"raw starlette", "typed", "litestar"}
+    assert set(results.end_to_end.throughput.by_contender) == {"raw starlette", "typed", "floor", "litestar"}
     assert all(_finite_positive(f) for f in results.end_to_end.throughput.by_contender.values())
     assert all(len(f) == suite.TINY.rounds for f in results.end_to_end.server_cpu.by_contender.values())
     assert results.construction is not None
     assert all(_finite_positive(f) for f in results.construction.by_contender.values())
     assert set(results.python_bytes) == set(CONTENDERS)
-    assert set(results.resident_bytes) == {"raw starlette", "typed", "litestar"}
+    assert set(results.resident_bytes) == {"raw starlette", "typed", "floor", "litestar"}
 
     text = render(results)
     for goal in goals(results):
         assert goal.name in text
-    assert len(goals(results)) == 4 + 4 + 4 + 3 + 1 + 1  # floor, starlette, litestar, litestar+dto, e2e, opening
+    assert len(goals(results)) == 4 + 4 + 4 + 3 + 2 + 1  # floor, starlette, litestar, litestar+dto, e2e, opening
 
 
-def test_the_command_line_prints_the_report(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_line_prints_the_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(cli, "QUICK", suite.TINY)
     cli.main(["--quick", "--only", "messages", "construction"])
     out = capsys.readouterr().out

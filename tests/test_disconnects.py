@@ -90,10 +90,13 @@ class Probe:
         assert self.escaped is None
         assert self.quiet
         assert self.loop is not None
-        with anyio.fail_after(10):
-            while (tasks := await self._server_tasks()) != self.tasks_at_start - 1:
+        expected = self.tasks_at_start - 1
+        tasks = await self._server_tasks()
+        with anyio.move_on_after(10):  # the server cleans up the connection just after the handler returns
+            while tasks != expected:
                 await anyio.sleep(0.01)
-        assert tasks == self.tasks_at_start - 1
+                tasks = await self._server_tasks()
+        assert tasks == expected, f"{tasks - expected} task(s) of the connection outlived its handler"
 
     async def _server_tasks(self) -> int:
         assert self.loop is not None
@@ -123,6 +126,14 @@ async def stream_paced(ws: WebSocket[str, str], probe: Probe) -> None:
         await ws.send("tick")
         probe.sent += 1
         await anyio.sleep(0.001)
+
+
+async def stream_large(ws: WebSocket[str, str], probe: Probe) -> None:
+    """Send 16 KiB messages forever, yielding between them: `send` waits once the peer's buffers are full."""
+    while True:
+        await ws.send("x" * 16384)
+        probe.sent += 1
+        await anyio.sleep(0)
 
 
 async def stream_without_pause(ws: WebSocket[str, str], probe: Probe) -> None:
@@ -197,6 +208,22 @@ async def test_a_drop_while_the_server_streams(how: Drop, ws_impl: str) -> None:
         with anyio.fail_after(10):
             for _ in range(3):
                 assert await peer.recv() == "tick"
+        drop(peer, how)
+        await probe.assert_ended_quietly()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("how", DROPS)
+async def test_a_drop_while_the_server_waits_to_send_to_a_peer_that_stopped_reading(how: Drop, ws_impl: str) -> None:
+    probe = Probe()
+    with serve(probe.app(stream_large), ws=ws_impl) as url:
+        peer = await connect(url, compression=None, max_queue=1)  # reads one message, then no more
+        await probe.wait_inside()
+        with anyio.fail_after(10):  # until uvicorn's flow control stalls the sends on the full buffers
+            sent = -1
+            while probe.sent != sent:
+                sent = probe.sent
+                await anyio.sleep(0.2)
         drop(peer, how)
         await probe.assert_ended_quietly()
 

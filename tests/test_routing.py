@@ -290,6 +290,18 @@ def test_a_websocket_exception_closes_with_its_code() -> None:
     assert (closed.value.code, closed.value.reason) == (4403, "not allowed")
 
 
+def test_a_websocket_exception_inside_async_with_closes_with_its_code() -> None:
+    @typedws.endpoint
+    async def policy(ws: WebSocket[str, str]) -> None:
+        async with ws:
+            raise WebSocketException(4403, "not allowed")
+
+    with TestClient(app_of(policy)).websocket_connect("/ws") as session:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            session.receive()
+    assert (closed.value.code, closed.value.reason) == (4403, "not allowed")
+
+
 def test_a_crash_closes_1011_and_propagates() -> None:
     @typedws.endpoint
     async def buggy(ws: WebSocket[str, str]) -> None:
@@ -312,3 +324,15 @@ def test_other_parameters_need_fastapi() -> None:
     with pytest.raises(TypeError, match="takes room, which only FastAPI fills in"):
         with TestClient(app_of(needs_room)).websocket_connect("/ws"):
             pass
+
+
+def test_an_endpoint_served_as_a_whole_app_answers_http_and_lifespan() -> None:
+    @typedws.endpoint
+    async def alone(ws: WebSocket[str, str]) -> None:
+        async with ws:
+            await ws.send("only websockets here")
+
+    with TestClient(alone) as client:  # runs the lifespan protocol
+        assert client.get("/").status_code == 404
+        with client.websocket_connect("/") as session:
+            assert session.receive() == "only websockets here"

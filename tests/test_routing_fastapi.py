@@ -149,11 +149,6 @@ def test_typed_routes_lists_fastapi_routes() -> None:
     assert routes["/echo"] == ("echo", "listener", Hello, Hello)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FastAPI 0.16x includes a router as one lazy route; typed_routes (typedws/_metadata.py) needs"
-    " fastapi.routing.iter_route_contexts to expand it (change proposed to the lead)",
-)
 def test_typed_routes_lists_routes_of_included_routers_with_their_prefixes() -> None:
     routes = {path: (info.name, info.kind, info.receive_type, info.send_type) for path, info in typed_routes(make_app())}
     assert routes["/api/rooms/{room}"] == ("room", "endpoint", Hello, Welcome)

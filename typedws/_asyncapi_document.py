@@ -16,8 +16,8 @@ from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import PydanticSerializationError, core_schema
 
-from ._asyncapi_examples import NO_EXAMPLE, REF_PREFIX, example_candidates
-from ._asyncapi_schema import to_asyncapi_schema
+from ._asyncapi_examples import NO_EXAMPLE, example_candidates
+from ._asyncapi_schema import REF_PREFIX, payload_target, require_discriminators, require_tag, to_asyncapi_schema
 from ._codecs import BytesCodec, Codec, PydanticCodec, TextCodec
 from ._metadata import EndpointInfo
 
@@ -48,6 +48,8 @@ class _Variant:
     adapter: TypeAdapter[Any] | None
     codec: Codec[Any]
     direction: Direction
+    tag: str | None = None
+    """The discriminator property, for a member of a discriminated union."""
     payload: Any = None
     """The payload schema, once generated (for Pydantic types)."""
 
@@ -120,7 +122,8 @@ def _variants(codec: Codec[Any], direction: Direction) -> list[_Variant]:
     members = _union_members(codec.value_type)
     if len(members) == 1:
         return [_Variant(_label(codec.value_type), codec.adapter, codec, direction)]
-    return [_Variant(_label(member), _adapter(member), codec, direction) for member in members]
+    tag = _discriminator(codec.value_type)
+    return [_Variant(_label(member), _adapter(member), codec, direction, tag) for member in members]
 
 
 def _union_members(tp: Any) -> list[Any]:
@@ -134,6 +137,20 @@ def _union_members(tp: Any) -> list[Any]:
     if origin is typing.Union or origin is types.UnionType:
         return [m for arg in typing.get_args(tp) for m in _union_members(arg)]
     return [tp]
+
+
+def _discriminator(tp: Any) -> str | None:
+    """The property that tells the members of a discriminated union apart, when it is one property."""
+    while isinstance(tp, _TYPE_ALIAS_TYPES):
+        tp = tp.__value__
+    if typing.get_origin(tp) is not typing.Annotated:
+        return None
+    for metadata in typing.get_args(tp)[1:]:
+        found = getattr(metadata, "discriminator", None)
+        found = getattr(found, "discriminator", found)  # a `pydantic.Discriminator` in a `Field`
+        if isinstance(found, str):
+            return found
+    return _discriminator(typing.get_args(tp)[0])
 
 
 def _adapter(tp: Any) -> TypeAdapter[Any]:
@@ -183,10 +200,15 @@ def _generate_schemas(variants: Sequence[_Variant]) -> dict[str, Any]:
     by_key, definitions = TypeAdapter.json_schemas(
         inputs, by_alias=True, ref_template=REF_PREFIX + "{model}", schema_generator=_SchemaGenerator
     )
+    schemas = {name: to_asyncapi_schema(schema) for name, schema in definitions.get("$defs", {}).items()}
     for index, mode, _ in inputs:
         assert isinstance(index, int)
-        variants[index].payload = to_asyncapi_schema(by_key[(index, mode)])
-    return {name: to_asyncapi_schema(schema) for name, schema in definitions.get("$defs", {}).items()}
+        variant = variants[index]
+        payload = require_discriminators(to_asyncapi_schema(by_key[(index, mode)]), schemas)
+        if variant.tag is not None and variant.direction == "receive":
+            payload = require_tag(payload, variant.tag, schemas)
+        variant.payload = payload
+    return {name: require_discriminators(schema, schemas) for name, schema in schemas.items()}
 
 
 class _Messages:
@@ -210,7 +232,7 @@ class _Messages:
         codec, payload = variant.codec, variant.payload
         if variant.adapter is None:
             return _plain_message(codec)
-        target = _ref_target(payload)
+        target = payload_target(payload)
         schema = self._schemas.get(target, payload) if target else payload
         name = target or _key(variant.label)
         message: dict[str, Any] = {"name": name, "title": schema.get("title", variant.label)}
@@ -248,13 +270,6 @@ def _plain_message(codec: Codec[Any]) -> dict[str, Any]:
         return {"name": _key(codec.name), "title": codec.name, "contentType": codec.media_type}
     title, summary, payload = _PLAIN_MESSAGES[codec.name]
     return {"name": codec.name, "title": title, "summary": summary, "contentType": codec.media_type, "payload": dict(payload)}
-
-
-def _ref_target(schema: Any) -> str | None:
-    if isinstance(schema, dict) and len(schema) == 1 and isinstance(schema.get("$ref"), str):
-        ref: str = schema["$ref"]
-        return ref.removeprefix(REF_PREFIX)
-    return None
 
 
 def _example(variant: _Variant, schemas: Mapping[str, Any]) -> Any:

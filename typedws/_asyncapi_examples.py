@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, TypeGuard
 
+from ._asyncapi_schema import REF_PREFIX
+
 __all__ = ["NO_EXAMPLE", "example_candidates"]
 
 
@@ -26,7 +28,6 @@ class _NoExample:
 NO_EXAMPLE: Final = _NoExample()
 """What the generator returns for a schema it cannot make a value of."""
 
-REF_PREFIX = "#/components/schemas/"
 
 _FORMAT_EXAMPLES: Final[Mapping[str, str]] = {
     "date-time": "2024-01-01T12:00:00Z",
@@ -103,7 +104,7 @@ class _Generator:
                 return self._first_of(options)
         all_of = schema.get("allOf")
         if isinstance(all_of, list):
-            return self._all_of(all_of)
+            return self._all_of([*all_of, {k: v for k, v in schema.items() if k != "allOf"}])
         return self._typed(schema)
 
     def _ref(self, ref: str) -> Any:
@@ -132,7 +133,13 @@ class _Generator:
                 part = self._schemas.get(part["$ref"].removeprefix(REF_PREFIX))
             if not isinstance(part, dict):
                 return NO_EXAMPLE
-            merged |= part
+            for key, value in part.items():
+                if key == "required":
+                    merged[key] = [*merged.get(key, []), *(name for name in value if name not in merged.get(key, []))]
+                elif key == "properties":
+                    merged[key] = {**merged.get(key, {}), **value}
+                else:
+                    merged[key] = value
         return self.value(merged)
 
     def _typed(self, schema: dict[str, Any]) -> Any:

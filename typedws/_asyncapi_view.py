@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ._asyncapi_schema import payload_target
+
 __all__ = ["ChannelView", "Constraint", "FieldRow", "MessageView", "PageView", "SchemaView", "Token", "read_document"]
 
 _SCHEMA_REF = "#/components/schemas/"
@@ -213,7 +215,7 @@ def _message(
     example = None
     if isinstance(examples, list) and examples and "payload" in _mapping(examples[0]):
         example = json.dumps(examples[0]["payload"], indent=2, ensure_ascii=False)
-    target = _ref_target(payload)
+    target = payload_target(payload)
     return MessageView(
         key=key,
         anchor=anchor,
@@ -222,9 +224,19 @@ def _message(
         description=_text(message.get("description")),
         content_type=_text(message.get("contentType")) or "application/json",
         directions=directions,
-        payload=None if payload is None else _schema(schemas.get(target, {}) if target else payload, schemas, target),
+        payload=None if payload is None else _schema(_payload_schema(payload, schemas), schemas, target),
         example=example,
     )
+
+
+def _payload_schema(payload: Any, schemas: Mapping[str, Any]) -> Any:
+    """The schema a payload stands for: the component it names (with any tags it requires), or itself."""
+    target = payload_target(payload)
+    if target is None:
+        return payload
+    schema = _mapping(schemas.get(target))
+    extra = [name for name in _mapping(payload).get("required", []) if name not in schema.get("required", [])]
+    return {**schema, "required": [*schema.get("required", []), *extra]} if extra else schema
 
 
 def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaView:
@@ -360,9 +372,7 @@ def _nested_schema_keys(messages: Mapping[str, Any], schemas: Mapping[str, Any])
     """Keys of the schemas that message payloads refer to from inside (field types), in a stable order."""
     pending: list[Any] = []
     for message in messages.values():
-        payload = _mapping(message).get("payload")
-        target = _ref_target(payload)
-        pending.append(schemas.get(target, {}) if target else payload)
+        pending.append(_payload_schema(_mapping(message).get("payload"), schemas))
     found: dict[str, None] = {}
     while pending:
         for key in _refs(pending.pop()):

@@ -72,11 +72,23 @@ def typed_routes(app: Any) -> Iterator[tuple[str, EndpointInfo]]:
 
 
 def _walk(routes: list[BaseRoute], prefix: str) -> Iterator[tuple[str, EndpointInfo]]:
-    for route in routes:
+    for path, route in _effective_routes(routes):
         info = endpoint_info(getattr(route, "endpoint", None))
         if info is not None:
-            yield prefix + getattr(route, "path", ""), info
+            yield prefix + path, info
         elif isinstance(route, Mount):
             yield from _walk(route.routes, prefix + route.path)
         elif isinstance(route, Host):
             yield from _walk(route.routes, prefix)
+
+
+def _effective_routes(routes: list[BaseRoute]) -> Iterator[tuple[str, BaseRoute]]:
+    """`(path, route)` for each route; FastAPI (0.16x) includes a router as one route, expanded here."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # no FastAPI, or one that copies included routes
+        for route in routes:
+            yield getattr(route, "path", ""), route
+        return
+    for context in iter_route_contexts(routes):
+        yield context.path or "", context.original_route

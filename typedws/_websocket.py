@@ -10,6 +10,7 @@ from typing import Any, Generic, Literal, NoReturn, TypedDict, overload
 from pydantic import TypeAdapter
 from starlette import status
 from starlette.datastructures import URL, Address, Headers, QueryParams, State
+from starlette.exceptions import WebSocketException
 from starlette.requests import HTTPConnection
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -462,6 +463,9 @@ class WebSocket(Generic[InT, OutT]):
         if isinstance(exc, MessageError):
             logger.debug("closing %r with %d: %s", self, exc.close_code, exc)
             await self.ensure_closed(exc.close_code, exc.reason)
+            return True
+        if isinstance(exc, WebSocketException):  # Starlette's way to close with a chosen code
+            await self.ensure_closed(exc.code, exc.reason)
             return True
         if isinstance(exc, Exception):
             await self.ensure_closed(status.WS_1011_INTERNAL_ERROR, "internal error")

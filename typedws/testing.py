@@ -2,7 +2,7 @@
 
 ```python
 client = TestClient(app)
-with client.websocket_connect("/chat", send_type=Command, receive_type=Event) as ws:
+with client.websocket_connect("/chat", send_type=Say, receive_type=Said) as ws:
     ws.send(Say(text="hi"))
     assert ws.receive() == Said(text="hi")
 ```
@@ -10,28 +10,24 @@ with client.websocket_connect("/chat", send_type=Command, receive_type=Event) as
 `TestClient` is Starlette's, run in a thread as usual; `AsyncTestClient`
 drives the app in the test's own event loop, for async tests. Sessions are
 generic over what they receive and what they send, in that order, as
-`WebSocket[In, Out]` is on the server: `WebSocketTestSession[Event, Command]`.
+`WebSocket[In, Out]` is on the server: `WebSocketTestSession[Said, Say]`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Generic, Literal, TypedDict, overload
+from typing import Any, Literal, overload
 from urllib.parse import unquote, urlsplit
 
-import anyio
-from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import TypeAdapter
 from starlette import testclient as starlette_testclient
-from starlette.types import ASGIApp, Message, Scope
-from starlette.websockets import WebSocketDisconnect
+from starlette.types import ASGIApp, Scope
 from typing_extensions import Self, TypeVar, Unpack
 
 from ._codecs import Codec, codec_for
-from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES
+from ._lifespan import Lifespan
+from ._test_sessions import AsyncWebSocketTestSession, ConnectOptions, WebSocketTestSession
 
 __all__ = [
     "AsyncTestClient",
@@ -41,140 +37,9 @@ __all__ = [
     "WebSocketTestSession",
 ]
 
-RecvT = TypeVar("RecvT", covariant=True, default=str)
-SendT = TypeVar("SendT", contravariant=True, default=str)
 _V = TypeVar("_V")
 _R = TypeVar("_R")
 _S = TypeVar("_S")
-
-
-class ConnectOptions(TypedDict, total=False):
-    """Handshake options of `websocket_connect`, beside the value types."""
-
-    subprotocols: Sequence[str]
-    """Subprotocols to offer, in order of preference."""
-    headers: Mapping[str, str]
-    """Extra handshake request headers."""
-
-
-class _Closed:
-    """How a session's connection ended: who closed it, with which code and reason."""
-
-    __slots__ = ("by_server", "code", "reason")
-
-    def __init__(self, by_server: bool, code: int, reason: str) -> None:
-        self.by_server = by_server
-        self.code = code
-        self.reason = reason
-
-    def error(self) -> Exception:
-        if self.by_server:
-            return WebSocketDisconnect(self.code, self.reason)
-        return RuntimeError("cannot use the connection: this session has closed it")
-
-
-class _Session(Generic[RecvT, SendT]):
-    """What both sessions share: codecs, frames and the closing state."""
-
-    def __init__(self, receive_codec: Codec[RecvT], send_codec: Codec[SendT]) -> None:
-        self.receive_codec = receive_codec
-        """Decodes the frames the app sends into `RecvT` values."""
-        self.send_codec = send_codec
-        """Encodes `SendT` values into frames for the app."""
-        self.accepted_subprotocol: str | None = None
-        """The subprotocol the app chose when accepting, if any."""
-        self._closed: _Closed | None = None
-
-    def _sent(self, value: SendT) -> Message:
-        frame = self.send_codec.encode(value)
-        return self._frame_message(frame)
-
-    def _frame_message(self, frame: str | bytes) -> Message:
-        if self._closed is not None:
-            raise self._closed.error()
-        if isinstance(frame, str):
-            return {"type": "websocket.receive", "text": frame}
-        return {"type": "websocket.receive", "bytes": frame}
-
-    def _frame_of(self, message: Message) -> str | bytes:
-        """The frame a message from the app carries; raises `WebSocketDisconnect` for its close."""
-        kind = message["type"]
-        if kind == "websocket.send":
-            text: str | None = message.get("text")
-            if text is None:
-                data: bytes = message["bytes"]
-                return data
-            return text
-        if kind == "websocket.close":
-            self._closed = _Closed(True, message.get("code", 1000), message.get("reason") or "")
-            raise self._closed.error()
-        raise RuntimeError(f"unexpected ASGI message from the app: {kind!r}")
-
-    def _ends_iteration(self, error: WebSocketDisconnect) -> bool:
-        return error.code in DEFAULT_CAUGHT_CLOSE_CODES
-
-
-class WebSocketTestSession(_Session[RecvT, SendT]):
-    """A test connection that sends `SendT` values and receives `RecvT` values.
-
-    Made by `TestClient.websocket_connect`; use it as a context manager. A
-    close from the app raises `WebSocketDisconnect` with the app's code;
-    iteration ends quietly on a normal close (1000, 1001, 1005, 1006).
-    """
-
-    def __init__(
-        self,
-        session: starlette_testclient.WebSocketTestSession,
-        receive_codec: Codec[RecvT],
-        send_codec: Codec[SendT],
-    ) -> None:
-        super().__init__(receive_codec, send_codec)
-        self.session = session
-        """Starlette's untyped session underneath, for raw ASGI messages."""
-
-    def __enter__(self) -> Self:
-        self.session.__enter__()
-        self.accepted_subprotocol = self.session.accepted_subprotocol
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> bool | None:
-        return self.session.__exit__(exc_type, exc, traceback)
-
-    def send(self, value: SendT) -> None:
-        """Send a value; raises `TypeError`, before sending, when it is not a `SendT`."""
-        self.session.send(self._sent(value))
-
-    def send_frame(self, frame: str | bytes) -> None:
-        """Send a raw text (`str`) or binary (`bytes`) frame, whatever it holds: for testing bad input."""
-        self.session.send(self._frame_message(frame))
-
-    def receive(self) -> RecvT:
-        """Receive the next value; raises `WebSocketDisconnect` when the app closed, `MessageError` when invalid."""
-        return self.receive_codec.decode(self.receive_frame())
-
-    def receive_frame(self) -> str | bytes:
-        """Receive the next raw frame: `str` for text, `bytes` for binary."""
-        if self._closed is not None:
-            raise self._closed.error()
-        return self._frame_of(self.session.receive())
-
-    def close(self, code: int = 1000, reason: str | None = None) -> None:
-        """Close the connection from the client's side."""
-        if self._closed is None:
-            self._closed = _Closed(False, code, reason or "")
-            self.session.close(code, reason)
-
-    def __iter__(self) -> Iterator[RecvT]:
-        """The received values, until the app closes normally."""
-        while True:
-            try:
-                yield self.receive()
-            except WebSocketDisconnect as error:
-                if self._ends_iteration(error):
-                    return
-                raise
 
 
 class TestClient(starlette_testclient.TestClient):
@@ -396,132 +261,6 @@ class TestClient(starlette_testclient.TestClient):
         return WebSocketTestSession(session, receive_codec, send_codec)
 
 
-def _codecs(value_type: Any, receive_type: Any, send_type: Any) -> tuple[Codec[Any], Codec[Any]]:
-    if value_type is not None:
-        receive_type = send_type = value_type
-    return codec_for(receive_type or "text"), codec_for(send_type or "text")
-
-
-class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
-    """A test connection, driven in the test's event loop, that sends `SendT` and receives `RecvT`.
-
-    Made by `AsyncTestClient.websocket_connect`; use it with `async with`,
-    which runs the app's handler as a task. A close from the app raises
-    `WebSocketDisconnect` with the app's code; `async for` ends quietly on a
-    normal close (1000, 1001, 1005, 1006). Leaving the block closes the
-    connection (1000, unless closed already), waits for the handler to finish,
-    and raises the exception it crashed with, if any.
-    """
-
-    def __init__(self, app: ASGIApp, scope: Scope, receive_codec: Codec[RecvT], send_codec: Codec[SendT]) -> None:
-        super().__init__(receive_codec, send_codec)
-        self.scope = scope
-        """The ASGI scope the app is called with."""
-        self._app = app
-        self._to_app, self._app_inbox = anyio.create_memory_object_stream[Message](math.inf)
-        self._app_outbox, self._from_app = anyio.create_memory_object_stream[Message](math.inf)
-        self._tasks: TaskGroup | None = None
-        self._app_error: Exception | None = None
-        self._disconnect_sent = False
-
-    async def __aenter__(self) -> Self:
-        if self._tasks is not None:
-            raise RuntimeError("a test session can be entered only once")
-        self._tasks = anyio.create_task_group()
-        await self._tasks.__aenter__()
-        self._tasks.start_soon(self._run_app)
-        try:
-            await self._to_app.send({"type": "websocket.connect"})
-            message = await self._next_message()
-            if message["type"] != "websocket.accept":
-                self._frame_of(message)  # raises WebSocketDisconnect for a refused handshake
-                raise RuntimeError(f"expected the app to accept or close, got {message['type']!r}")
-        except BaseException as exc:
-            await self.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
-        self.accepted_subprotocol = message.get("subprotocol")
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        tasks, self._tasks = self._tasks, None
-        if tasks is None:
-            return
-        try:
-            await self._send_disconnect(1000 if self._closed is None else self._closed.code, None)
-            if exc is not None:  # the test failed: do not wait for a handler that may never end
-                tasks.cancel_scope.cancel()
-            await tasks.__aexit__(None, None, None)
-        finally:
-            for stream in (self._to_app, self._app_inbox, self._app_outbox, self._from_app):
-                stream.close()
-        if self._app_error is not None:
-            error, self._app_error = self._app_error, None
-            error.__context__ = exc
-            raise error
-
-    async def _run_app(self) -> None:
-        try:
-            await self._app(self.scope, self._app_inbox.receive, self._app_send)
-        except Exception as error:  # raised to the test when the session ends
-            self._app_error = error
-        finally:
-            self._app_outbox.close()
-
-    async def _app_send(self, message: Message) -> None:
-        if self._disconnect_sent and message["type"] == "websocket.send":
-            raise OSError("the test client has disconnected")  # as a server's transport does
-        await self._app_outbox.send(message)
-
-    async def _next_message(self) -> Message:
-        try:
-            return await self._from_app.receive()
-        except anyio.EndOfStream:  # the app ended without closing: a server drops the connection
-            return {"type": "websocket.close", "code": 1006, "reason": ""}
-
-    async def _send_disconnect(self, code: int, reason: str | None) -> None:
-        if not self._disconnect_sent:
-            self._disconnect_sent = True
-            await self._to_app.send({"type": "websocket.disconnect", "code": code, "reason": reason or ""})
-
-    async def send(self, value: SendT) -> None:
-        """Send a value; raises `TypeError`, before sending, when it is not a `SendT`."""
-        await self._to_app.send(self._sent(value))
-
-    async def send_frame(self, frame: str | bytes) -> None:
-        """Send a raw text (`str`) or binary (`bytes`) frame, whatever it holds: for testing bad input."""
-        await self._to_app.send(self._frame_message(frame))
-
-    async def receive(self) -> RecvT:
-        """Receive the next value; raises `WebSocketDisconnect` when the app closed, `MessageError` when invalid."""
-        return self.receive_codec.decode(await self.receive_frame())
-
-    async def receive_frame(self) -> str | bytes:
-        """Receive the next raw frame: `str` for text, `bytes` for binary."""
-        if self._closed is not None:
-            raise self._closed.error()
-        return self._frame_of(await self._next_message())
-
-    async def close(self, code: int = 1000, reason: str | None = None) -> None:
-        """Close the connection from the client's side; the handler receives a disconnect with `code`."""
-        if self._closed is None:
-            self._closed = _Closed(False, code, reason or "")
-        await self._send_disconnect(code, reason)
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> RecvT:
-        """The next received value; the iteration ends when the app closes normally."""
-        try:
-            return await self.receive()
-        except WebSocketDisconnect as error:
-            if self._ends_iteration(error):
-                raise StopAsyncIteration from None
-            raise
-
-
 class AsyncTestClient:
     """Drives an ASGI app's WebSocket routes in the test's own event loop, with typed sessions.
 
@@ -544,15 +283,17 @@ class AsyncTestClient:
         self.app = app
         """The ASGI app under test."""
         self.root_path = root_path
+        """The ASGI `root_path` of every connection's scope."""
         self.headers = dict(headers or {})
         """Headers sent with every handshake."""
         self.client = client
+        """The client's `(host, port)` the app sees."""
         self.app_state: dict[str, Any] = {}
         """The lifespan state, copied into every connection's scope."""
-        self._lifespan: _Lifespan | None = None
+        self._lifespan: Lifespan | None = None
 
     async def __aenter__(self) -> Self:
-        lifespan = _Lifespan(self.app, self.app_state)
+        lifespan = Lifespan(self.app, self.app_state)
         await lifespan.start()
         self._lifespan = lifespan
         return self
@@ -801,63 +542,10 @@ class AsyncTestClient:
         }
 
 
-class _Lifespan:
-    """An app's lifespan protocol, run as a task: startup, then shutdown."""
-
-    def __init__(self, app: ASGIApp, state: dict[str, Any]) -> None:
-        self._app = app
-        self._state = state
-        self._to_app, self._app_inbox = anyio.create_memory_object_stream[Message](math.inf)
-        self._app_outbox, self._from_app = anyio.create_memory_object_stream[Message](math.inf)
-        self._tasks = anyio.create_task_group()
-        self._error: Exception | None = None
-        self._ended = False
-
-    async def start(self) -> None:
-        await self._tasks.__aenter__()
-        self._tasks.start_soon(self._run)
-        try:
-            await self._step("startup")
-        except BaseException:
-            await self._end(cancel=True)
-            raise
-
-    async def stop(self) -> None:
-        try:
-            await self._step("shutdown")
-        finally:
-            await self._end(cancel=False)
-
-    async def _run(self) -> None:
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self._state}
-        try:
-            await self._app(scope, self._app_inbox.receive, self._app_outbox.send)
-        except Exception as error:
-            self._error = error
-        finally:
-            self._app_outbox.close()
-
-    async def _step(self, phase: Literal["startup", "shutdown"]) -> None:
-        await self._to_app.send({"type": f"lifespan.{phase}"})
-        try:
-            message = await self._from_app.receive()
-        except anyio.EndOfStream:
-            message = {"type": f"lifespan.{phase}.failed", "message": "the app ended its lifespan"}
-        if message["type"] == f"lifespan.{phase}.failed":
-            await self._end(cancel=False)  # the app's lifespan ends after a failure; it may raise the cause
-            if self._error is not None:
-                raise self._error
-            raise RuntimeError(f"lifespan {phase} failed: {message.get('message', '')}")
-
-    async def _end(self, *, cancel: bool) -> None:
-        if self._ended:
-            return
-        self._ended = True
-        self._to_app.close()  # the app's next receive ends its lifespan task
-        try:
-            if cancel:
-                self._tasks.cancel_scope.cancel()
-            await self._tasks.__aexit__(None, None, None)
-        finally:
-            for stream in (self._app_inbox, self._app_outbox, self._from_app):
-                stream.close()
+def _codecs(value_type: Any, receive_type: Any, send_type: Any) -> tuple[Codec[Any], Codec[Any]]:
+    if value_type is not None:
+        receive_type = send_type = value_type
+    return (
+        codec_for("text" if receive_type is None else receive_type),
+        codec_for("text" if send_type is None else send_type),
+    )

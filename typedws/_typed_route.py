@@ -1,0 +1,159 @@
+"""The face a typed endpoint shows servers: a raw ASGI app and a FastAPI endpoint, and its lifecycle."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Generic, Literal, overload
+
+from starlette import status
+from starlette.exceptions import WebSocketException
+from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket as StarletteWebSocket
+from starlette.websockets import WebSocketDisconnect
+from typing_extensions import TypeVar
+
+from ._codecs import Codec
+from ._errors import MessageError
+from ._metadata import INFO_ATTRIBUTE, EndpointInfo
+from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES, WebSocket
+
+__all__ = ["TypedRoute", "end_connection"]
+
+logger = logging.getLogger("typedws")
+
+InT = TypeVar("InT", covariant=True)
+OutT = TypeVar("OutT", contravariant=True)
+
+
+class TypedRoute(Generic[InT, OutT]):
+    """The ASGI and FastAPI face shared by `Endpoint` and `Listener`."""
+
+    info: EndpointInfo
+    """What the endpoint receives and sends, its options and its docstring."""
+    __name__: str
+    """The handler's name (Starlette names routes after it)."""
+
+    def _bind(
+        self,
+        handler: Callable[..., Awaitable[object]],
+        *,
+        kind: Literal["endpoint", "listener"],
+        receive_codec: Codec[InT],
+        send_codec: Codec[OutT],
+        parameter: str,
+        framework_signature: inspect.Signature,
+        caught_close_codes: Iterable[int] | None,
+        max_size: int | None,
+    ) -> None:
+        if max_size is not None and max_size <= 0:
+            raise ValueError(f"max_size must be a positive number of bytes or None, got {max_size!r}")
+        functools.update_wrapper(self, handler)
+        self._receive_codec = receive_codec
+        self._send_codec = send_codec
+        self._parameter = parameter
+        self._caught_close_codes = frozenset(
+            DEFAULT_CAUGHT_CLOSE_CODES if caught_close_codes is None else caught_close_codes
+        )
+        self._max_size = max_size
+        self.info = EndpointInfo(
+            name=handler.__name__,
+            description=inspect.getdoc(handler),
+            kind=kind,
+            receive_codec=receive_codec,
+            send_codec=send_codec,
+            caught_close_codes=self._caught_close_codes,
+            max_size=max_size,
+        )
+        setattr(self, INFO_ATTRIBUTE, self.info)
+        # FastAPI reads this to inject the handler's parameters; it hands over a Starlette WebSocket.
+        self.__signature__ = framework_signature
+
+    def __repr__(self) -> str:
+        info = self.info
+        return f"<typedws {info.kind} {info.name} receive={info.receive_codec.name} send={info.send_codec.name}>"
+
+    @overload
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, /) -> None: ...
+    @overload
+    async def __call__(self, /, **arguments: Any) -> None: ...
+    async def __call__(self, /, *asgi: Any, **arguments: Any) -> None:
+        """Serve one connection: as an ASGI app `(scope, receive, send)`, or as FastAPI calls it (keywords)."""
+        if not arguments:
+            scope, receive, send = asgi
+            if scope["type"] != "websocket":  # served as a whole app rather than through a route
+                await _not_a_websocket(scope, receive, send)
+                return
+            await self._serve(self._connect(scope, receive, send), {})
+            return
+        websocket = arguments[self._parameter]
+        if not isinstance(websocket, StarletteWebSocket):
+            raise TypeError(f"{self.info.name} expects a starlette WebSocket as {self._parameter!r}")
+        # Built on the raw ASGI callables: Starlette's per-message state tracking is redundant here.
+        ws = self._connect(websocket.scope, websocket._receive, websocket._send)
+        try:
+            await self._serve(ws, {**arguments, self._parameter: ws})
+        finally:  # keep FastAPI's view of the connection right for any exception handler after us
+            websocket.client_state = ws.client_state
+            websocket.application_state = ws.application_state
+
+    def _connect(self, scope: Scope, receive: Receive, send: Send) -> WebSocket[InT, OutT]:
+        return WebSocket(
+            scope,
+            receive,
+            send,
+            receive_type=self._receive_codec,
+            send_type=self._send_codec,
+            caught_close_codes=self._caught_close_codes,
+            max_size=self._max_size,
+        )
+
+    async def _serve(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
+        try:
+            await self._run(ws, arguments)
+        except BaseException as exc:
+            _, must_raise = await end_connection(ws, exc)
+            if must_raise:
+                raise
+        else:
+            await ws.ensure_closed()
+
+    async def _run(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
+        """Serve the connection: `arguments` are FastAPI's, or empty under plain ASGI."""
+        raise NotImplementedError
+
+
+async def _not_a_websocket(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer what an endpoint served as a whole app gets besides WebSockets: HTTP gets a 404, lifespan succeeds."""
+    if scope["type"] == "http":
+        await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+    elif scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+async def end_connection(ws: WebSocket[Any, Any], exc: BaseException) -> tuple[int, bool]:
+    """Close `ws` as the exception that ended its handler calls for.
+
+    Returns the connection's close code (the peer's, when it left) and whether
+    `exc` must propagate, for the server to log it.
+    """
+    if isinstance(exc, WebSocketDisconnect):  # the peer has left, whatever its code
+        await ws.ensure_closed()
+        return exc.code, False
+    if isinstance(exc, MessageError):
+        logger.debug("closing %r with %d: %s", ws, exc.close_code, exc)
+        await ws.ensure_closed(exc.close_code, exc.reason)
+        return exc.close_code, False
+    if isinstance(exc, WebSocketException):  # Starlette's way to close with a chosen code
+        await ws.ensure_closed(exc.code, exc.reason)
+        return exc.code, False
+    if isinstance(exc, Exception):
+        await ws.ensure_closed(status.WS_1011_INTERNAL_ERROR, "internal error")
+        return status.WS_1011_INTERNAL_ERROR, True
+    await ws.ensure_closed(status.WS_1001_GOING_AWAY)  # cancelled, or the process is stopping
+    return status.WS_1001_GOING_AWAY, True
