@@ -55,7 +55,6 @@ async def _echo(ws: ClientConnection, frame: str, count: int) -> None:
 
 async def measure(frame: str, count: int, rounds: int) -> EndToEnd:
     """Echo `count` messages per round through each server in interleaved rounds."""
-    throughput = Samples("messages/s", {name: [] for name in SERVERS})
     server_cpu = Samples("server µs/message", {name: [] for name in SERVERS})
     with contextlib.ExitStack() as stack:
         servers = {name: stack.enter_context(uvicorn_process(app)) for name, app in SERVERS.items()}
@@ -77,12 +76,8 @@ async def measure(frame: str, count: int, rounds: int) -> EndToEnd:
 
                 return run
 
-            samples = await interleave(
-                {name: trial(name, servers[name], ws) for name, ws in connections.items()},
-                rounds=rounds,
-                unit=throughput.unit,
-            )
-    throughput.by_contender = samples.by_contender
+            trials = {name: trial(name, servers[name], ws) for name, ws in connections.items()}
+            throughput = await interleave(trials, rounds=rounds, unit="messages/s")
     for figures in server_cpu.by_contender.values():
         del figures[: len(figures) - rounds]  # each contender's first figure is from the dropped warm-up round
     return EndToEnd(throughput, server_cpu)

@@ -117,54 +117,68 @@ def _samples_table(samples: Samples, baseline: str) -> list[str]:
     return _table(header, rows)
 
 
+_PACKAGES = ("typedws", "pydantic", "starlette", "litestar", "uvicorn")
+
+
+def _messages_section(results: Results) -> list[str]:
+    contenders = list(next(iter(results.messages.values())).by_contender)
+    rows = []
+    for case, samples in results.messages.items():
+        cells = [case, _size(results.frame_bytes[case])]
+        for name in contenders:
+            if name in samples.by_contender:
+                cells.append(f"{_figure(samples.median(name))} ({samples.ratio(name, 'floor'):.2f}×)")
+            else:
+                cells.append("n/a")
+        rows.append(cells)
+    title = "Per message in process, µs/message (ratio: × floor, median of paired rounds)"
+    return ["", title, *_table(["case", "frame", *contenders], rows)]
+
+
+def _end_to_end_section(results: Results) -> list[str]:
+    assert results.end_to_end is not None
+    throughput, cpu = results.end_to_end.throughput, results.end_to_end.server_cpu
+    rows = [[name, _figure(throughput.median(name)), _figure(cpu.median(name))] for name in throughput.by_contender]
+    title = f"End to end over uvicorn on 127.0.0.1, small messages, {results.settings.e2e_messages} per round"
+    return ["", title, *_table(["server", "messages/s", "server CPU µs/message"], rows)]
+
+
+def _memory_section(results: Results) -> list[str]:
+    in_process, resident = results.python_bytes, results.resident_bytes
+    names = [*in_process, *(name for name in resident if name not in in_process)]
+
+    def cell(table: dict[str, float], name: str) -> str:
+        return _figure(table[name]) if name in table else ""
+
+    rows = [[name, cell(in_process, name), cell(resident, name)] for name in names]
+    header = ["contender", "in process (Python allocations)", "uvicorn process (resident)"]
+    return ["", "Memory per idle open connection, bytes", *_table(header, rows)]
+
+
+def _goals_section(found: list[Goal]) -> list[str]:
+    rows = [
+        [goal.name, f"{goal.measured:.2f}×", goal.bound, "met" if goal.met else "MISSED", goal.note] for goal in found
+    ]
+    return ["", "Goals (ratios from this run)", *_table(["goal", "measured", "target", "", "note"], rows, (0, 3, 4))]
+
+
 def render(results: Results) -> str:
     """The report as text: versions, one table per benchmark, then the goals."""
     settings = results.settings
-    names = ("typedws", "pydantic", "starlette", "litestar", "uvicorn")
-    packages = ", ".join(f"{name} {version(name)}" for name in names)
+    packages = ", ".join(f"{name} {version(name)}" for name in _PACKAGES)
     lines = [
         f"typedws benchmarks, {settings.mode} mode: {settings.rounds} interleaved rounds per comparison, medians",
         f"Python {platform.python_version()}, {packages}",
     ]
     if results.messages:
-        contenders = list(next(iter(results.messages.values())).by_contender)
-        lines += ["", "Per message in process, µs/message (ratio: × floor, median of paired rounds)"]
-        rows = []
-        for case, samples in results.messages.items():
-            cells = [case, _size(results.frame_bytes[case])]
-            for name in contenders:
-                if name in samples.by_contender:
-                    cells.append(f"{_figure(samples.median(name))} ({samples.ratio(name, 'floor'):.2f}×)")
-                else:
-                    cells.append("n/a")
-            rows.append(cells)
-        lines += _table(["case", "frame", *contenders], rows)
+        lines += _messages_section(results)
     if results.end_to_end is not None:
-        e2e = results.end_to_end
-        lines += ["", f"End to end over uvicorn on 127.0.0.1, small messages, {settings.e2e_messages} per round"]
-        rows = [
-            [name, _figure(e2e.throughput.median(name)), _figure(e2e.server_cpu.median(name))]
-            for name in e2e.throughput.by_contender
-        ]
-        lines += _table(["server", "messages/s", "server CPU µs/message"], rows)
+        lines += _end_to_end_section(results)
     if results.construction is not None:
-        lines += ["", "Opening a connection: one WebSocket object"]
-        lines += _samples_table(results.construction, "starlette")
+        lines += ["", "Opening a connection: one WebSocket object", *_samples_table(results.construction, "starlette")]
     if results.python_bytes or results.resident_bytes:
-        lines += ["", "Memory per idle open connection, bytes"]
-        names = [*results.python_bytes, *(n for n in results.resident_bytes if n not in results.python_bytes)]
-
-        def cell(table: dict[str, float], name: str) -> str:
-            return _figure(table[name]) if name in table else ""
-
-        rows = [[name, cell(results.python_bytes, name), cell(results.resident_bytes, name)] for name in names]
-        lines += _table(["contender", "in process (Python allocations)", "uvicorn process (resident)"], rows)
+        lines += _memory_section(results)
     found = goals(results)
     if found:
-        lines += ["", "Goals (ratios from this run)"]
-        rows = [
-            [goal.name, f"{goal.measured:.2f}×", goal.bound, "met" if goal.met else "MISSED", goal.note]
-            for goal in found
-        ]
-        lines += _table(["goal", "measured", "target", "", "note"], rows, left=(0, 3, 4))
+        lines += _goals_section(found)
     return "\n".join(lines)

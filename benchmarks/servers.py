@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -56,7 +57,7 @@ async def wait_ready(url: str, timeout: float = 20.0) -> None:
         except OSError:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no server answered at {url}") from None
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
 
 
 @contextlib.contextmanager

@@ -9,6 +9,8 @@ import pytest
 
 from tests.server import WS_IMPLEMENTATIONS
 
+collect_ignore = ["typing"]  # checked by mypy (tests/test_mypy.py), never run
+
 
 @pytest.fixture
 def anyio_backend() -> str:

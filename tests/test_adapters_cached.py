@@ -137,8 +137,8 @@ def test_an_annotated_endpoint_builds_its_adapters_once(builds: Builds) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="codec_for builds a new PydanticCodec for a TypeAdapter on every connection "
-    "(see the proposed change in docs/performance.md); remove this mark when it is cached",
+    reason="codec_for builds a new PydanticCodec (about 21 µs) for a TypeAdapter value type on every "
+    "connection; remove this mark once codecs are cached per adapter",
 )
 def test_an_adapter_value_type_builds_one_codec(builds: Builds) -> None:
     class Join(BaseModel):

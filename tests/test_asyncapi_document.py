@@ -82,7 +82,7 @@ def test_each_route_is_a_channel_with_its_address_parameters_and_ws_binding() ->
     # Mounts prefix the address; a convertor is dropped from it and named in the parameter.
     raw = channels["v1_raw_n"]
     assert raw["address"] == "/v1/raw/{n}"
-    assert raw["parameters"] == {"n": {"description": "The `n` path segment (Starlette convertor `int`)."}}
+    assert raw["parameters"] == {"n": {"description": "The `n` path segment (convertor `int`)."}}
     assert "parameters" not in channels["board"]
     assert channels["board"]["x-max-message-bytes"] == 2048
 

@@ -26,6 +26,7 @@ from websockets.frames import Close
 
 from tests.server import WS_IMPLEMENTATIONS, serve
 from typedws import (
+    DEFAULT_MAX_SIZE,
     InvalidMessage,
     MalformedMessage,
     MessageError,
@@ -105,6 +106,10 @@ async def small_chat(scope: Scope, receive: Receive, send: Send) -> None:
     await echo(WebSocket(scope, receive, send, value_type=Chat, max_size=LIMIT))
 
 
+async def unlimited_text(scope: Scope, receive: Receive, send: Send) -> None:
+    await echo(WebSocket(scope, receive, send, max_size=None))
+
+
 async def finite_chat(scope: Scope, receive: Receive, send: Send) -> None:
     await echo(WebSocket(scope, receive, send, value_type=FiniteChat))
 
@@ -173,6 +178,7 @@ ROUTES: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] = {
     "/finite": finite_chat,
     "/json": any_json,
     "/text": text,
+    "/unlimited": unlimited_text,
     "/bytes": binary,
     "/crash": crash,
     "/answer": answer,
@@ -337,6 +343,12 @@ BAD_INPUTS = [
         '{"room": "' + "é" * (LIMIT // 2) + '", "n": 1}',
         MessageTooLarge,
     ),
+    BadInput(
+        "JSON over the default max_size of 1 MiB",
+        "/chat",
+        f'{{"room": "{CANARY}{"a" * DEFAULT_MAX_SIZE}", "n": 1}}',
+        MessageTooLarge,
+    ),
     BadInput("binary JSON over max_size", "/small-chat", b'{"room": "' + b"a" * LIMIT + b'", "n": 1}', MessageTooLarge),
 ]
 
@@ -380,6 +392,16 @@ async def test_a_message_of_exactly_max_size_is_accepted(path: str, message: str
         assert parse_standard_json(reply) == {**json.loads(message), "x": 0.0}
     else:
         assert reply == message
+
+
+@pytest.mark.anyio
+async def test_max_size_none_takes_a_message_over_the_default_limit(server: Server) -> None:
+    message = "a" * (2 * DEFAULT_MAX_SIZE)
+    async with connect(server.url + "/unlimited", max_size=None) as peer:
+        await peer.send(message)
+        with anyio.fail_after(10):
+            assert await peer.recv() == message
+    await server.app.settle()
 
 
 @pytest.mark.anyio

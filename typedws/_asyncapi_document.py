@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-import types
-import typing
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import typing_extensions
 from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import PydanticSerializationError, core_schema
 
 from ._asyncapi_examples import NO_EXAMPLE, example_candidates
+from ._asyncapi_types import discriminator, type_label, union_members
 from ._asyncapi_schema import REF_PREFIX, payload_target, require_discriminators, require_tag, to_asyncapi_schema
 from ._codecs import BytesCodec, Codec, PydanticCodec, TextCodec
 from ._metadata import EndpointInfo
@@ -36,7 +34,6 @@ Direction = Literal["receive", "send"]
 
 _PATH_PARAMETER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?\}")
 _NOT_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
-_TYPE_ALIAS_TYPES = tuple({typing_extensions.TypeAliasType, getattr(typing, "TypeAliasType", typing_extensions.TypeAliasType)})
 _MODES: Mapping[Direction, JsonSchemaMode] = {"receive": "validation", "send": "serialization"}
 
 
@@ -96,7 +93,7 @@ def build_document(
         sent_keys = [messages.add(v) for v in sent]
         channels[channel_id] = _channel(path, info, dict.fromkeys(received_keys + sent_keys))
         for action, keys in (("receive", received_keys), ("send", sent_keys)):
-            operations[f"{action}_{channel_id}"] = _operation(action, channel_id, path, keys)
+            operations[f"{action}_{channel_id}"] = _operation(action, channel_id, channels[channel_id]["address"], keys)
     document: dict[str, Any] = {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {"title": title, "version": version} | ({"description": description} if description else {}),
@@ -119,38 +116,11 @@ def build_document(
 def _variants(codec: Codec[Any], direction: Direction) -> list[_Variant]:
     if not isinstance(codec, PydanticCodec) or codec.name == "json":
         return [_Variant(codec.name, None, codec, direction)]
-    members = _union_members(codec.value_type)
+    members = union_members(codec.value_type)
     if len(members) == 1:
-        return [_Variant(_label(codec.value_type), codec.adapter, codec, direction)]
-    tag = _discriminator(codec.value_type)
-    return [_Variant(_label(member), _adapter(member), codec, direction, tag) for member in members]
-
-
-def _union_members(tp: Any) -> list[Any]:
-    """The members of a union type (looking through `Annotated` and `type` aliases), else `[tp]`."""
-    if isinstance(tp, _TYPE_ALIAS_TYPES):
-        return _union_members(tp.__value__)
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        members = _union_members(typing.get_args(tp)[0])
-        return members if len(members) > 1 else [tp]
-    if origin is typing.Union or origin is types.UnionType:
-        return [m for arg in typing.get_args(tp) for m in _union_members(arg)]
-    return [tp]
-
-
-def _discriminator(tp: Any) -> str | None:
-    """The property that tells the members of a discriminated union apart, when it is one property."""
-    while isinstance(tp, _TYPE_ALIAS_TYPES):
-        tp = tp.__value__
-    if typing.get_origin(tp) is not typing.Annotated:
-        return None
-    for metadata in typing.get_args(tp)[1:]:
-        found = getattr(metadata, "discriminator", None)
-        found = getattr(found, "discriminator", found)  # a `pydantic.Discriminator` in a `Field`
-        if isinstance(found, str):
-            return found
-    return _discriminator(typing.get_args(tp)[0])
+        return [_Variant(type_label(codec.value_type), codec.adapter, codec, direction)]
+    tag = discriminator(codec.value_type)
+    return [_Variant(type_label(member), _adapter(member), codec, direction, tag) for member in members]
 
 
 def _adapter(tp: Any) -> TypeAdapter[Any]:
@@ -158,23 +128,6 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
         return TypeAdapter(tp)
     except PydanticSchemaGenerationError as error:  # pragma: no cover - the union as a whole was accepted
         raise TypeError(f"cannot document {tp!r}: {error}") from None
-
-
-def _label(tp: Any) -> str:
-    """A type as people write it, with short class names: `Chat`, `list[Item]`, `null`."""
-    while typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
-    if tp is None or tp is type(None):
-        return "null"
-    origin = typing.get_origin(tp)
-    if origin is typing.Literal:
-        return " | ".join(json.dumps(arg) if isinstance(arg, str) else repr(arg) for arg in typing.get_args(tp))
-    if origin is not None and typing.get_args(tp):
-        name = getattr(origin, "__name__", None) or repr(origin).replace("typing.", "")
-        return f"{name}[{', '.join(_label(arg) for arg in typing.get_args(tp))}]"
-    if isinstance(tp, type):
-        return tp.__name__
-    return repr(tp).replace("typing.", "")
 
 
 def _key(label: str) -> str:
@@ -269,7 +222,13 @@ def _plain_message(codec: Codec[Any]) -> dict[str, Any]:
     if not known:  # a codec of the app's own: its name and media type are all there is to tell
         return {"name": _key(codec.name), "title": codec.name, "contentType": codec.media_type}
     title, summary, payload = _PLAIN_MESSAGES[codec.name]
-    return {"name": codec.name, "title": title, "summary": summary, "contentType": codec.media_type, "payload": dict(payload)}
+    return {
+        "name": codec.name,
+        "title": title,
+        "summary": summary,
+        "contentType": codec.media_type,
+        "payload": dict(payload),
+    }
 
 
 def _example(variant: _Variant, schemas: Mapping[str, Any]) -> Any:
@@ -315,8 +274,8 @@ def _channel(path: str, info: EndpointInfo, message_keys: Mapping[str, None]) ->
         if info.description != channel["summary"]:
             channel["description"] = info.description
     parameters = {
-        match[1]: {"description": f"The `{match[1]}` path segment" + (f" (Starlette convertor `{match[2]}`)." if match[2] else ".")}
-        for match in _PATH_PARAMETER.finditer(path)
+        name: {"description": f"The `{name}` path segment" + (f" (convertor `{convertor}`)." if convertor else ".")}
+        for name, convertor in _PATH_PARAMETER.findall(path)
     }
     if parameters:
         channel["parameters"] = parameters
@@ -327,12 +286,12 @@ def _channel(path: str, info: EndpointInfo, message_keys: Mapping[str, None]) ->
     return channel
 
 
-def _operation(action: str, channel_id: str, path: str, keys: Sequence[str]) -> dict[str, Any]:
+def _operation(action: str, channel_id: str, address: str, keys: Sequence[str]) -> dict[str, Any]:
     peer = "the client sends to the server" if action == "receive" else "the server sends to the client"
     return {
         "action": action,
         "channel": {"$ref": f"#/channels/{channel_id}"},
-        "summary": f"Messages {peer} on `{path}`.",
+        "summary": f"Messages {peer} on `{address}`.",
         "messages": [{"$ref": f"#/channels/{channel_id}/messages/{key}"} for key in keys],
     }
 

@@ -44,8 +44,9 @@ a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: un
 nav { position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto; padding: 1.5rem 1rem;
   border-right: 1px solid var(--line); font-size: 0.92em; }
 nav ul { list-style: none; margin: 0; padding: 0; } nav ul ul { padding-left: 0.9rem; margin: 0.15rem 0 0.6rem; }
-nav li { margin: 0.15rem 0; overflow-wrap: anywhere; } nav h2 { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.06em;
-  color: var(--muted); margin: 1rem 0 0.4rem; }
+nav li { margin: 0.15rem 0; overflow-wrap: anywhere; }
+nav h2 { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted);
+  margin: 1rem 0 0.4rem; }
 main { padding: 1.5rem 2.5rem 4rem; min-width: 0; }
 header h1 { margin: 0 0 0.3rem; font-size: 2rem; }
 .meta { color: var(--muted); margin: 0 0 1rem; }
@@ -134,7 +135,8 @@ def _header(page: PageView, json_url: str | None) -> str:
         parts.append(_text(page.description))
     if page.servers:
         rows = "".join(
-            f"<tr><td><code>{escape(name)}</code></td><td><code>{escape(url)}</code></td><td>{escape(description)}</td></tr>"
+            f"<tr><td><code>{escape(name)}</code></td><td><code>{escape(url)}</code></td>"
+            f"<td>{escape(description)}</td></tr>"
             for name, url, description in page.servers
         )
         parts.append(f"<h4>Servers</h4><table><tr><th>Name</th><th>URL</th><th>Description</th></tr>{rows}</table>")
@@ -145,7 +147,10 @@ def _header(page: PageView, json_url: str | None) -> str:
 
 
 def _channel(channel: ChannelView) -> str:
-    parts = [f'<section class="channel" id="{_id(channel.anchor)}">', f"<h2><code>{escape(channel.address)}</code></h2>"]
+    parts = [
+        f'<section class="channel" id="{_id(channel.anchor)}">',
+        f"<h2><code>{escape(channel.address)}</code></h2>",
+    ]
     if channel.description or channel.summary:
         parts.append(_text(channel.description or channel.summary))
     facts = []
@@ -173,7 +178,8 @@ def _channel(channel: ChannelView) -> str:
 
 
 def _links(messages: Iterable[MessageView]) -> str:
-    return ", ".join(f'<a href="#{_id(m.anchor)}">{escape(m.title)}</a>' for m in messages) or '<span class="muted">nothing</span>'
+    links = ", ".join(f'<a href="#{_id(m.anchor)}">{escape(m.title)}</a>' for m in messages)
+    return links or '<span class="muted">nothing</span>'
 
 
 def _badge(direction: str) -> str:
@@ -181,7 +187,8 @@ def _badge(direction: str) -> str:
 
 
 def _message(message: MessageView) -> str:
-    key = f' <code class="muted">{escape(message.key)}</code>' if message.key.casefold() != message.title.casefold() else ""
+    same = message.key.casefold() == message.title.casefold()
+    key = "" if same else f' <code class="muted">{escape(message.key)}</code>'
     parts = [
         f'<article class="message" id="{_id(message.anchor)}">',
         f"<h3>{escape(message.title)}{key}</h3>",
@@ -200,13 +207,17 @@ def _message(message: MessageView) -> str:
 
 
 def _schemas(schemas: Iterable[SchemaView]) -> str:
-    articles = [
-        f'<article class="schema" id="{_id(s.anchor)}"><h3><code>{escape(s.key or s.title)}</code></h3>{_schema_body(s)}</article>'
+    articles = "".join(
+        f'<article class="schema" id="{_id(s.anchor)}"><h3><code>{escape(s.key or s.title)}</code></h3>'
+        f"{_schema_body(s)}</article>"
         for s in schemas
-    ]
+    )
     if not articles:
         return ""
-    return '<section class="channel" id="schemas"><h2>Schemas</h2><p>Types that message fields refer to.</p>' + "".join(articles) + "</section>"
+    return (
+        '<section class="channel" id="schemas"><h2>Schemas</h2><p>Types that message fields refer to.</p>'
+        f"{articles}</section>"
+    )
 
 
 def _schema_body(schema: SchemaView, *, describe: bool = True) -> str:

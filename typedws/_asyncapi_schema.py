@@ -44,8 +44,10 @@ def to_asyncapi_schema(schema: Any) -> Any:
             converted[key] = [to_asyncapi_schema(sub) for sub in value]
         elif key in _SCHEMAS:
             converted[key] = to_asyncapi_schema(value)
+        elif key == "items" and isinstance(value, list):
+            converted[key] = [to_asyncapi_schema(sub) for sub in value]
         elif key == "items":
-            converted[key] = [to_asyncapi_schema(sub) for sub in value] if isinstance(value, list) else to_asyncapi_schema(value)
+            converted[key] = to_asyncapi_schema(value)
         elif key == "discriminator" and isinstance(value, dict):
             if isinstance(value.get("propertyName"), str):
                 converted[key] = value["propertyName"]
