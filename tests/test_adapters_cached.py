@@ -135,11 +135,6 @@ def test_an_annotated_endpoint_builds_its_adapters_once(builds: Builds) -> None:
     assert (builds.codecs.count(Command), builds.codecs.count(Event)) == (1, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="codec_for builds a new PydanticCodec (about 21 µs) for a TypeAdapter value type on every "
-    "connection; remove this mark once codecs are cached per adapter",
-)
 def test_an_adapter_value_type_builds_one_codec(builds: Builds) -> None:
     class Join(BaseModel):
         kind: Literal["join"]

@@ -13,30 +13,24 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ._asyncapi_schema import payload_target
+from ._asyncapi_fields import Constraint, Token, constraints, schema_anchor, type_tokens
+from ._asyncapi_schema import REF_PREFIX, payload_target
 
-__all__ = ["ChannelView", "Constraint", "FieldRow", "MessageView", "PageView", "SchemaView", "Token", "read_document"]
+__all__ = [
+    "CLIENT_TO_SERVER",
+    "SERVER_TO_CLIENT",
+    "ChannelView",
+    "Constraint",
+    "FieldRow",
+    "MessageView",
+    "PageView",
+    "SchemaView",
+    "Token",
+    "read_document",
+]
 
-_SCHEMA_REF = "#/components/schemas/"
 _MESSAGE_REF = "#/components/messages/"
 _CHANNEL_REF = "#/channels/"
-
-
-@dataclass(frozen=True)
-class Token:
-    """A piece of a type as written for people: plain text, or a link to a schema."""
-
-    text: str
-    anchor: str | None = None
-    """The id of the schema's section, when the piece names a schema."""
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """A rule a value must follow, such as `max length` `20`; `value` is shown as code."""
-
-    label: str
-    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,11 +132,6 @@ def read_document(document: Mapping[str, Any]) -> PageView:
         channels=channels,
         schemas=tuple(_schema(schemas[key], schemas, key) for key in _nested_schema_keys(messages, schemas)),
     )
-
-
-def schema_anchor(key: str) -> str:
-    """The id of a schema's section."""
-    return f"schema-{key}"
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -264,110 +253,6 @@ def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaV
     )
 
 
-def _ref_target(schema: Any) -> str | None:
-    ref = _mapping(schema).get("$ref")
-    return ref.removeprefix(_SCHEMA_REF) if isinstance(ref, str) and ref.startswith(_SCHEMA_REF) else None
-
-
-def type_tokens(schema: Any) -> tuple[Token, ...]:
-    """A schema's type as people write it: `string`, `array of Item`, `"a" | "b"`, `Chat | null`."""
-    if schema is False:
-        return (Token("nothing"),)
-    if not isinstance(schema, Mapping) or not schema.keys() - {"title", "description", "default", "examples"}:
-        return (Token("any"),)
-    target = _ref_target(schema)
-    if target is not None:
-        return (Token(target, schema_anchor(target)),)
-    if "const" in schema:
-        return (Token(json.dumps(schema["const"], ensure_ascii=False)),)
-    if isinstance(schema.get("enum"), list):
-        return _joined([(Token(json.dumps(v, ensure_ascii=False)),) for v in schema["enum"]], " | ")
-    for combinator, separator in (("anyOf", " | "), ("oneOf", " | "), ("allOf", " & ")):
-        if isinstance(schema.get(combinator), list):
-            return _joined([type_tokens(option) for option in schema[combinator]], separator)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return _joined([type_tokens({**schema, "type": k}) for k in kind], " | ")
-    if kind == "array" or (kind is None and "items" in schema):
-        items = schema.get("items")
-        if isinstance(items, list):
-            return (Token("["), *_joined([type_tokens(item) for item in items], ", "), Token("]"))
-        if items is None or items is True:
-            return (Token("array"),)
-        return (Token("array of "), *_grouped(type_tokens(items)))
-    if kind == "object" or (kind is None and "properties" in schema):
-        values = schema.get("additionalProperties")
-        if isinstance(values, Mapping) and values and "properties" not in schema:
-            return (Token("object of "), *_grouped(type_tokens(values)))
-        return (Token("object"),)
-    return (Token(kind if isinstance(kind, str) else "any"),)
-
-
-def _joined(parts: list[tuple[Token, ...]], separator: str) -> tuple[Token, ...]:
-    tokens: list[Token] = []
-    for index, part in enumerate(parts):
-        if index:
-            tokens.append(Token(separator))
-        tokens.extend(part)
-    return tuple(tokens)
-
-
-def _grouped(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
-    if any(t.anchor is None and t.text in (" | ", " & ") for t in tokens):
-        return (Token("("), *tokens, Token(")"))
-    return tokens
-
-
-_BOUNDS = (
-    ("minimum", "≥"),
-    ("exclusiveMinimum", ">"),
-    ("maximum", "≤"),
-    ("exclusiveMaximum", "<"),
-    ("multipleOf", "multiple of"),
-    ("minLength", "min length"),
-    ("maxLength", "max length"),
-    ("pattern", "pattern"),
-    ("format", "format"),
-    ("minItems", "min items"),
-    ("maxItems", "max items"),
-    ("minProperties", "min properties"),
-    ("maxProperties", "max properties"),
-)
-
-
-def constraints(schema: Any) -> tuple[Constraint, ...]:
-    """The rules a schema sets beyond its type (bounds, lengths, pattern, format, default, ...)."""
-    found: list[Constraint] = []
-    for part in _constrained_parts(schema):
-        for keyword, label in _BOUNDS:
-            if keyword in part and not (keyword == "format" and part[keyword] == "binary"):
-                value = part[keyword]
-                constraint = Constraint(label, value if isinstance(value, str) else json.dumps(value))
-                if constraint not in found:
-                    found.append(constraint)
-        if part.get("uniqueItems") is True and Constraint("unique items") not in found:
-            found.append(Constraint("unique items"))
-    schema = _mapping(schema)
-    if "default" in schema:
-        found.append(Constraint("default", json.dumps(schema["default"], ensure_ascii=False)))
-    if schema.get("readOnly") is True:
-        found.append(Constraint("read-only"))
-    if schema.get("deprecated") is True:
-        found.append(Constraint("deprecated"))
-    return tuple(found)
-
-
-def _constrained_parts(schema: Any) -> Iterator[Mapping[str, Any]]:
-    """The schema and the in-place members of its unions (`str | None` puts `maxLength` in a member)."""
-    if not isinstance(schema, Mapping):
-        return
-    yield schema
-    for combinator in ("anyOf", "oneOf", "allOf"):
-        for option in schema.get(combinator, []) if isinstance(schema.get(combinator), list) else []:
-            if isinstance(option, Mapping) and "$ref" not in option:
-                yield from _constrained_parts(option)
-
-
 def _nested_schema_keys(messages: Mapping[str, Any], schemas: Mapping[str, Any]) -> list[str]:
     """Keys of the schemas that message payloads refer to from inside (field types), in a stable order."""
     pending: list[Any] = []
@@ -389,8 +274,8 @@ _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$de
 def _refs(schema: Any) -> Iterator[str]:
     if isinstance(schema, Mapping):
         for name, value in schema.items():
-            if name == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
-                yield value.removeprefix(_SCHEMA_REF)
+            if name == "$ref" and isinstance(value, str) and value.startswith(REF_PREFIX):
+                yield value.removeprefix(REF_PREFIX)
             elif name in _SCHEMA_MAPS and isinstance(value, Mapping):
                 for sub in value.values():
                     yield from _refs(sub)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
+import weakref
 from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeAlias
 
@@ -67,7 +68,10 @@ ValueType: TypeAlias = ValueTypeName | type[T] | TypeAdapter[T] | Codec[T]
 
 def _check_size(frame: str | bytes, max_size: int) -> None:
     size = len(frame)
-    if size > max_size or (type(frame) is str and not frame.isascii() and (size := len(frame.encode())) > max_size):
+    # A character is at most 4 bytes of UTF-8: only a long non-ASCII str needs encoding to be measured.
+    if size > max_size or (
+        size * 4 > max_size and type(frame) is str and not frame.isascii() and (size := len(frame.encode())) > max_size
+    ):
         raise MessageTooLarge(size, max_size)
 
 
@@ -126,7 +130,9 @@ class PydanticCodec(Codec[T]):
     from the frame; values are sent as standard JSON (by alias) in text frames.
     """
 
-    __slots__ = ("adapter", "value_type", "_validate_json", "_validate_python", "_to_json", "_classes")
+    __slots__ = (
+        "adapter", "value_type", "_validate_json", "_validate_python", "_to_json", "_classes", "_exact_classes"
+    )
 
     def __init__(self, adapter: TypeAdapter[T], name: str | None = None) -> None:
         value_type: Any = adapter._type
@@ -143,12 +149,17 @@ class PydanticCodec(Codec[T]):
         self.name = name or _type_name(value_type)
         self.media_type = "application/json"
         self._classes = _runtime_classes(value_type)
+        self._exact_classes = frozenset(self._classes or ())
 
     def decode(self, frame: str | bytes, max_size: int | None = None) -> T:
-        if max_size is not None:
+        if max_size is not None and len(frame) * 4 > max_size:
             _check_size(frame, max_size)
         # Pydantic parses the non-standard tokens NaN and Infinity; RFC 8259 does not.
-        if ("NaN" in frame or "Infinity" in frame) if type(frame) is str else (b"NaN" in frame or b"Infinity" in frame):
+        # A one-letter search (memchr) first: most frames have no capital N or I at all.
+        if type(frame) is str:
+            if ("N" in frame and "NaN" in frame) or ("I" in frame and "Infinity" in frame):
+                _refuse_nonstandard_json(frame)
+        elif (b"N" in frame and b"NaN" in frame) or (b"I" in frame and b"Infinity" in frame):
             _refuse_nonstandard_json(frame)
         try:
             return self._validate_json(frame)
@@ -156,14 +167,16 @@ class PydanticCodec(Codec[T]):
             raise from_validation_error(error, self.name) from error
 
     def encode(self, value: T) -> str:
-        classes = self._classes
-        if classes is None:
-            try:
-                self._validate_python(value, strict=True)
-            except ValidationError:
-                raise _refuse(value, self.name) from None
-        elif not isinstance(value, classes):
-            raise _refuse(value, self.name)
+        # An exact class match first: isinstance on a model class runs pydantic's Python-level __instancecheck__.
+        if type(value) not in self._exact_classes:
+            classes = self._classes
+            if classes is None:
+                try:
+                    self._validate_python(value, strict=True)
+                except ValidationError:
+                    raise _refuse(value, self.name) from None
+            elif not isinstance(value, classes):
+                raise _refuse(value, self.name)
         try:
             data = self._to_json(value, by_alias=True)
         except PydanticSerializationError as error:
@@ -212,6 +225,10 @@ _CODECS: dict[object, Codec[Any]] = {None: TEXT, "text": TEXT, "bytes": BYTES, "
 """Codecs by value type: the names (`None` is the default, text) and every type resolved so far."""
 
 
+_ADAPTER_CODECS: weakref.WeakKeyDictionary[TypeAdapter[Any], Codec[Any]] = weakref.WeakKeyDictionary()
+"""Codecs of the adapters resolved so far, kept as long as their adapter lives."""
+
+
 def codec_for(value_type: object) -> Codec[Any]:
     """Resolve a value type (see `ValueType`; `None` means `"text"`) to its codec.
 
@@ -230,7 +247,10 @@ def _resolve(value_type: Any) -> Codec[Any]:
     if isinstance(value_type, Codec):
         return value_type
     if isinstance(value_type, TypeAdapter):
-        return PydanticCodec(value_type)
+        codec = _ADAPTER_CODECS.get(value_type)
+        if codec is None:
+            codec = _ADAPTER_CODECS[value_type] = PydanticCodec(value_type)
+        return codec
     if isinstance(value_type, str):
         raise ValueError(f"unknown value type {value_type!r}; expected {_ACCEPTED}")
     if not (isinstance(value_type, type) or typing.get_origin(value_type) is not None):

@@ -1,0 +1,188 @@
+"""One connection's chat: the commands it sends, the room it is in, and the messages it is sent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+from starlette import status
+
+from typedws import MessageError, MessageTooLarge, WebSocket
+from typedws.hub import Subscription
+
+from .messages import ClientMessage, Error, ErrorCode, Join, Left, Said, Say, ServerMessage, said_now
+from .rooms import Membership, NameTaken, Rooms
+
+__all__ = ["OUTBOX_SIZE", "Outbox", "Session"]
+
+OUTBOX_SIZE = 256
+"""How many messages a connection may fall behind before it is closed with 1013 (try again later)."""
+
+
+class Outbox:
+    """A connection's queue of messages to send, holding at most `size` of them.
+
+    A message put in a full outbox empties it, and the connection is to be
+    closed: the client fell too far behind. Putting never waits, so a slow
+    client never holds up a room.
+    """
+
+    def __init__(self, size: int = OUTBOX_SIZE) -> None:
+        self.size = size
+        """How many messages the outbox holds at most."""
+        self.overflowed = False
+        """Whether a message arrived while the outbox was full."""
+        self._messages: deque[ServerMessage] = deque()
+        self._changed = asyncio.Event()
+
+    def put(self, message: ServerMessage) -> None:
+        """Queue `message`; when the outbox is full, drop everything and mark it overflowed."""
+        if self.overflowed:
+            return
+        if len(self._messages) >= self.size:
+            self.overflowed = True
+            self._messages.clear()
+        else:
+            self._messages.append(message)
+        self._changed.set()
+
+    async def get(self) -> ServerMessage | None:
+        """The next message to send, or `None` once the outbox overflowed."""
+        while not self._messages:
+            if self.overflowed:
+                return None
+            self._changed.clear()
+            await self._changed.wait()
+        return self._messages.popleft()
+
+
+@dataclass
+class _Place:
+    """The room a connection is in: its membership, and what forwards the room's `Said` messages."""
+
+    membership: Membership
+    forwarding: AsyncExitStack
+
+
+class Session:
+    """Serves one accepted connection: join, say, leave; what happens in its room; errors as `Error` messages.
+
+    Every message to the client goes through its `Outbox`, so the client gets
+    them in one order. A message that is not a valid `ClientMessage` is
+    answered with `Error(code="invalid_message")`; one over the connection's
+    `max_size` closes it with 1009.
+    """
+
+    def __init__(self, ws: WebSocket[ClientMessage, ServerMessage], rooms: Rooms, *, outbox_size: int = OUTBOX_SIZE):
+        self.ws = ws
+        """The connection."""
+        self.rooms = rooms
+        """The chat's rooms."""
+        self.outbox = Outbox(outbox_size)
+        """What is waiting to be sent to the client."""
+        self._place: _Place | None = None
+
+    async def run(self) -> None:
+        """Serve the connection until the client leaves or falls behind, then take it out of its room.
+
+        Raises what ended it: `WebSocketDisconnect` when the client left,
+        `MessageTooLarge` for an oversized message.
+        """
+        receiving = asyncio.create_task(self._receive_commands())
+        sending = asyncio.create_task(self._send_outbox())
+        try:
+            await asyncio.wait((receiving, sending), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (receiving, sending):
+                task.cancel()
+            await asyncio.wait((receiving, sending))
+            await self._leave_room()
+        errors = [task.exception() for task in (receiving, sending) if not task.cancelled()]
+        for error in errors:
+            if error is not None:
+                raise error
+
+    # Receiving -------------------------------------------------------------------------------------
+
+    async def _receive_commands(self) -> None:
+        while True:
+            try:
+                command = await self.ws.receive()
+            except MessageTooLarge:
+                raise
+            except MessageError as error:
+                self._refuse("invalid_message", str(error))
+                continue
+            if isinstance(command, Join):
+                await self._join(command)
+            elif isinstance(command, Say):
+                await self._say(command)
+            else:
+                await self._leave()
+
+    async def _join(self, join: Join) -> None:
+        if self._place is not None:
+            self._refuse("already_in_room", f"you are in room {self._place.membership.room!r}: leave it first")
+            return
+        if self.rooms.is_taken(join.room, join.user):
+            self._refuse("name_taken", f"someone in room {join.room!r} is called {join.user!r} already")
+            return
+        forwarding = AsyncExitStack()
+        try:
+            # Subscribed before entering, so nothing said after `Joined` is missed.
+            said = await forwarding.enter_async_context(self.rooms.said_topic(join.room).subscribe())
+            membership = await self.rooms.enter(join.room, join.user, self.outbox.put)
+        except NameTaken:
+            await forwarding.aclose()
+            self._refuse("name_taken", f"someone in room {join.room!r} is called {join.user!r} already")
+            return
+        except BaseException:
+            await forwarding.aclose()
+            raise
+        forwarding.push_async_callback(_stop, asyncio.create_task(self._forward(said)))
+        self._place = _Place(membership, forwarding)
+
+    async def _say(self, say: Say) -> None:
+        if self._place is None:
+            self._refuse("not_in_room", "join a room first")
+            return
+        room, user = self._place.membership.room, self._place.membership.user
+        await self.rooms.said_topic(room).publish(said_now(room, user, say.text))
+
+    async def _leave(self) -> None:
+        if self._place is None:
+            self._refuse("not_in_room", "you are not in a room")
+            return
+        membership = self._place.membership
+        await self._leave_room()
+        self.outbox.put(Left(room=membership.room, user=membership.user))
+
+    async def _leave_room(self) -> None:
+        place, self._place = self._place, None
+        if place is None:
+            return
+        try:
+            await place.forwarding.aclose()
+        finally:
+            await self.rooms.leave(place.membership)
+
+    async def _forward(self, said: Subscription[Said]) -> None:
+        async for message in said:
+            self.outbox.put(message)
+
+    def _refuse(self, code: ErrorCode, detail: str) -> None:
+        self.outbox.put(Error(code=code, detail=detail))
+
+    # Sending ---------------------------------------------------------------------------------------
+
+    async def _send_outbox(self) -> None:
+        while (message := await self.outbox.get()) is not None:
+            await self.ws.send(message)
+        await self.ws.close(status.WS_1013_TRY_AGAIN_LATER, "too slow: fell behind")
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.wait([task])
