@@ -229,11 +229,6 @@ async def test_a_drop_while_the_server_waits_to_send_to_a_peer_that_stopped_read
 
 
 @pytest.mark.anyio
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: send() never yields to the event loop, so a loop of sends never learns the peer left "
-    "(and starves every other connection of the server meanwhile)",
-)
 async def test_a_drop_while_the_server_streams_without_pause(ws_impl: str) -> None:
     probe = Probe()
     with serve(probe.app(stream_without_pause), ws=ws_impl) as url:
@@ -248,10 +243,6 @@ async def test_a_drop_while_the_server_streams_without_pause(ws_impl: str) -> No
 
 @pytest.mark.anyio
 @pytest.mark.expect_error_log
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: `async with` lets out the ExceptionGroup of a task group whose only error is the disconnect",
-)
 async def test_a_drop_while_the_server_sends_and_receives_at_once(
     ws_impl: str, no_error_logs: list[logging.LogRecord]
 ) -> None:
@@ -268,10 +259,6 @@ async def test_a_drop_while_the_server_sends_and_receives_at_once(
 
 @pytest.mark.anyio
 @pytest.mark.expect_error_log
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: `async with` lets out the disconnect raised by accept() when the peer left during the handshake",
-)
 async def test_a_drop_before_the_server_accepts(ws_impl: str, no_error_logs: list[logging.LogRecord]) -> None:
     peer_left = threading.Event()
 
@@ -321,11 +308,6 @@ async def test_a_peer_closing_normally_ends_the_handler_quietly(ws_impl: str) ->
 
 @pytest.mark.anyio
 @pytest.mark.expect_error_log
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a peer's close code outside caught_close_codes escapes `async with` and is logged as an "
-    "ASGI error: any peer can write error logs and tracebacks at will",
-)
 async def test_a_peer_closing_with_any_other_code_ends_the_handler_quietly(
     ws_impl: str, no_error_logs: list[logging.LogRecord]
 ) -> None:
@@ -335,11 +317,6 @@ async def test_a_peer_closing_with_any_other_code_ends_the_handler_quietly(
 
 @pytest.mark.anyio
 @pytest.mark.expect_error_log
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: the disconnect (1012) uvicorn gives open connections when it shuts down escapes `async with` "
-    "and is logged as an ASGI error, once per connection, at every restart",
-)
 async def test_a_server_shutdown_ends_open_handlers_quietly(
     ws_impl: str, no_error_logs: list[logging.LogRecord]
 ) -> None:

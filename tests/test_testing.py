@@ -87,11 +87,12 @@ async def pusher(ws: WebSocket[str, str]) -> None:
 async def watcher(ws: WebSocket[str, str]) -> None:
     try:
         async with ws:
-            async for _ in ws:
-                pass
-    except WebSocketDisconnect as disconnect:
-        events.append(f"left with {disconnect.code}")
-        raise
+            try:
+                async for _ in ws:
+                    pass
+            except WebSocketDisconnect as disconnect:
+                events.append(f"left with {disconnect.code}")
+                raise
     finally:
         events.append("watcher ended")
 

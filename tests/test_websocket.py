@@ -338,16 +338,17 @@ def test_caught_disconnects_end_iteration_and_async_with_quietly(code: int) -> N
     assert after == ["loop ended", "block ended"]
 
 
-def test_other_disconnect_codes_raise_with_the_code() -> None:
+def test_other_disconnect_codes_raise_from_the_iteration_with_the_code() -> None:
     raised: list[int] = []
 
     async def handler(ws: WebSocket[Any, Any]) -> None:
-        try:
-            async with ws:
+        async with ws:
+            try:
                 async for _ in ws:
                     pass
-        except WebSocketDisconnect as exc:
-            raised.append(exc.code)
+            except WebSocketDisconnect as exc:
+                raised.append(exc.code)
+                raise  # `async with` ends quietly all the same: the peer leaving is not the server's error
 
     with connect(app_of(handler)) as session:
         session.close(4000)
@@ -358,13 +359,13 @@ def test_caught_close_codes_are_configurable() -> None:
     outcome: list[str] = []
 
     async def handler(ws: WebSocket[Any, Any]) -> None:
-        try:
-            async with ws:
+        async with ws:
+            try:
                 async for _ in ws:
                     pass
-            outcome.append("quiet")
-        except WebSocketDisconnect as exc:
-            outcome.append(f"raised {exc.code}")
+                outcome.append("quiet")
+            except WebSocketDisconnect as exc:
+                outcome.append(f"raised {exc.code}")
 
     app = app_of(handler, caught_close_codes=(4000,))
     with connect(app) as session:

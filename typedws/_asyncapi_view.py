@@ -8,8 +8,8 @@ example, and every schema those fields refer to.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 

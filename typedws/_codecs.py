@@ -142,6 +142,11 @@ class PydanticCodec(Codec[T]):
             self._to_json: Callable[..., bytes] = adapter.serializer.to_json
         except PydanticUserError as error:
             raise TypeError(f"cannot use {value_type!r} as a value type: {error}") from None
+        if _writes_nan_tokens(adapter.core_schema) or _writes_nan_tokens(getattr(adapter, "_config", None)):
+            raise TypeError(
+                f"cannot use {value_type!r} as a value type: it sets ser_json_inf_nan='constants', which writes"
+                " the non-standard JSON tokens NaN and Infinity; use 'null' (the default) or 'strings'"
+            )
         self.adapter = adapter
         """The adapter that validates and serializes values."""
         self.value_type = value_type
@@ -182,6 +187,15 @@ class PydanticCodec(Codec[T]):
         except PydanticSerializationError as error:
             raise TypeError(f"cannot send {type(value).__name__} as {self.name}: {error}") from None
         return data.decode()
+
+
+def _writes_nan_tokens(schema: object) -> bool:
+    """Whether a core schema (or config) anywhere asks for NaN and Infinity as bare JSON tokens."""
+    if isinstance(schema, dict):
+        return schema.get("ser_json_inf_nan") == "constants" or any(_writes_nan_tokens(v) for v in schema.values())
+    if isinstance(schema, (list, tuple)):
+        return any(_writes_nan_tokens(v) for v in schema)
+    return False
 
 
 def _refuse_nonstandard_json(frame: str | bytes) -> None:

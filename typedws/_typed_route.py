@@ -8,20 +8,16 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, Literal, overload
 
-from starlette import status
-from starlette.exceptions import WebSocketException
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
-from starlette.websockets import WebSocketDisconnect
 from typing_extensions import TypeVar
 
 from ._codecs import Codec
-from ._errors import MessageError
 from ._metadata import INFO_ATTRIBUTE, EndpointInfo
 from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES, WebSocket
 
-__all__ = ["TypedRoute", "end_connection"]
+__all__ = ["TypedRoute"]
 
 logger = logging.getLogger("typedws")
 
@@ -115,7 +111,7 @@ class TypedRoute(Generic[InT, OutT]):
         try:
             await self._run(ws, arguments)
         except BaseException as exc:
-            _, must_raise = await end_connection(ws, exc)
+            _, must_raise = await ws.end(exc)
             if must_raise:
                 raise
         else:
@@ -134,26 +130,3 @@ async def _not_a_websocket(scope: Scope, receive: Receive, send: Send) -> None:
         while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
         await send({"type": "lifespan.shutdown.complete"})
-
-
-async def end_connection(ws: WebSocket[Any, Any], exc: BaseException) -> tuple[int, bool]:
-    """Close `ws` as the exception that ended its handler calls for.
-
-    Returns the connection's close code (the peer's, when it left) and whether
-    `exc` must propagate, for the server to log it.
-    """
-    if isinstance(exc, WebSocketDisconnect):  # the peer has left, whatever its code
-        await ws.ensure_closed()
-        return exc.code, False
-    if isinstance(exc, MessageError):
-        logger.debug("closing %r with %d: %s", ws, exc.close_code, exc)
-        await ws.ensure_closed(exc.close_code, exc.reason)
-        return exc.close_code, False
-    if isinstance(exc, WebSocketException):  # Starlette's way to close with a chosen code
-        await ws.ensure_closed(exc.code, exc.reason)
-        return exc.code, False
-    if isinstance(exc, Exception):
-        await ws.ensure_closed(status.WS_1011_INTERNAL_ERROR, "internal error")
-        return status.WS_1011_INTERNAL_ERROR, True
-    await ws.ensure_closed(status.WS_1001_GOING_AWAY)  # cancelled, or the process is stopping
-    return status.WS_1001_GOING_AWAY, True

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Generic, Literal, NoReturn, TypedDict, overload
 
+from anyio.lowlevel import checkpoint
 from pydantic import TypeAdapter
 from starlette import status
 from starlette.datastructures import URL, Address, Headers, QueryParams, State
@@ -42,6 +43,7 @@ two codes RFC 6455 reserves for closes that carry no code of the peer's:
 """
 
 _DEFAULT_CAUGHT = frozenset(DEFAULT_CAUGHT_CLOSE_CODES)
+_SENDS_BETWEEN_PAUSES = 64
 _MAX_REASON_BYTES = 123
 _CONNECTED = WebSocketState.CONNECTED
 _DISCONNECTED = WebSocketState.DISCONNECTED
@@ -92,6 +94,8 @@ class WebSocket(Generic[InT, OutT]):
         "_decode",
         "_encode",
         "_connection",
+        "_peer_left",
+        "_sends_in_a_row",
     )
 
     @overload
@@ -364,6 +368,8 @@ class WebSocket(Generic[InT, OutT]):
         self._decode = self.receive_codec.decode
         self._encode = self.send_codec.encode
         self._connection: HTTPConnection | None = None
+        self._peer_left: tuple[int, str | None] | None = None
+        self._sends_in_a_row = 0
 
     def __repr__(self) -> str:
         return (
@@ -448,7 +454,10 @@ class WebSocket(Generic[InT, OutT]):
             pass
 
     async def __aenter__(self) -> Self:
-        await self.accept()
+        try:
+            await self.accept()
+        except WebSocketDisconnect:
+            pass  # the peer left during the handshake: the body's first receive() or send() says so
         return self
 
     async def __aexit__(
@@ -457,21 +466,35 @@ class WebSocket(Generic[InT, OutT]):
         if exc is None:
             await self.ensure_closed()
             return False
-        if isinstance(exc, WebSocketDisconnect):
+        _, propagate = await self.end(exc)
+        return not propagate
+
+    async def end(self, exc: BaseException) -> tuple[int, bool]:
+        """Close the connection as the exception that ended its handler calls for.
+
+        Returns the close code and whether `exc` must propagate. Whatever the
+        peer did ends quietly: a disconnect of any code (or an exception group
+        of nothing else), a `MessageError` (closed with its code), Starlette's
+        `WebSocketException` (closed with its code). The handler's own errors
+        close with 1011 and propagate, for the server to log them; a
+        cancellation closes with 1001 and propagates.
+        """
+        disconnect = _disconnect_in(exc)
+        if disconnect is not None:
+            if disconnect.code not in self.caught_close_codes:
+                logger.info("%r: the peer left with close code %s", self, disconnect.code)
             await self.ensure_closed()
-            return exc.code in self.caught_close_codes
+            return disconnect.code, False
         if isinstance(exc, MessageError):
             logger.debug("closing %r with %d: %s", self, exc.close_code, exc)
             await self.ensure_closed(exc.close_code, exc.reason)
-            return True
+            return exc.close_code, False
         if isinstance(exc, WebSocketException):  # Starlette's way to close with a chosen code
             await self.ensure_closed(exc.code, exc.reason)
-            return True
-        if isinstance(exc, Exception):
-            await self.ensure_closed(status.WS_1011_INTERNAL_ERROR, "internal error")
-        else:  # cancelled, or the process is stopping
-            await self.ensure_closed(status.WS_1001_GOING_AWAY)
-        return False
+            return exc.code, False
+        code = status.WS_1011_INTERNAL_ERROR if isinstance(exc, Exception) else status.WS_1001_GOING_AWAY
+        await self.ensure_closed(code, "internal error" if code == status.WS_1011_INTERNAL_ERROR else None)
+        return code, True
 
     # Typed messages ---------------------------------------------------------------
 
@@ -485,6 +508,7 @@ class WebSocket(Generic[InT, OutT]):
         if self.client_state is not _CONNECTED:
             self._refuse_receive()
         message = await self._receive()
+        self._sends_in_a_row = 0
         if message["type"] == "websocket.receive":
             text: str | None = message.get("text")
             return self._decode(message["bytes"] if text is None else text, self.max_size)
@@ -503,11 +527,13 @@ class WebSocket(Generic[InT, OutT]):
             message = {"type": "websocket.send", "bytes": frame}
         if self.application_state is not _CONNECTED:
             self._refuse_send()
+        self._sends_in_a_row += 1
+        if self._sends_in_a_row >= _SENDS_BETWEEN_PAUSES:
+            await self._pause()
         try:
             await self._send(message)
         except OSError:
-            self.application_state = _DISCONNECTED
-            raise WebSocketDisconnect(status.WS_1006_ABNORMAL_CLOSURE) from None
+            self._lost()
 
     def __aiter__(self) -> Self:
         return self
@@ -522,6 +548,7 @@ class WebSocket(Generic[InT, OutT]):
             self._refuse_receive()
         try:
             message = await self._receive()
+            self._sends_in_a_row = 0
             if message["type"] == "websocket.receive":
                 text: str | None = message.get("text")
                 return self._decode(message["bytes"] if text is None else text, self.max_size)
@@ -576,11 +603,13 @@ class WebSocket(Generic[InT, OutT]):
         if self.client_state is _DISCONNECTED:
             self._refuse_receive()
         message = await self._receive()
+        self._sends_in_a_row = 0
         kind = message["type"]
         if kind == "websocket.connect":
             self.client_state = _CONNECTED
         elif kind == "websocket.disconnect":
             self.client_state = _DISCONNECTED
+            self._peer_left = (message.get("code", status.WS_1000_NORMAL_CLOSURE), message.get("reason"))
         elif self.client_state is not _CONNECTED:
             raise RuntimeError(f'expected the ASGI event "websocket.connect", got {kind!r}')
         return message
@@ -588,15 +617,16 @@ class WebSocket(Generic[InT, OutT]):
     async def send_event(self, message: Message) -> None:
         """Send a raw ASGI event, keeping track of the connection's state."""
         kind = message["type"]
-        if self.application_state is _DISCONNECTED:
-            raise RuntimeError(f"cannot send {kind!r}: the connection is closed")
-        if self.application_state is WebSocketState.CONNECTING and kind == "websocket.send":
-            raise RuntimeError('the connection is not accepted yet: call "accept" first')
+        state = self.application_state
+        if state is _DISCONNECTED or (state is WebSocketState.CONNECTING and kind == "websocket.send"):
+            self._refuse_send()
+        self._sends_in_a_row += 1
+        if self._sends_in_a_row >= _SENDS_BETWEEN_PAUSES:
+            await self._pause()
         try:
             await self._send(message)
         except OSError:
-            self.application_state = _DISCONNECTED
-            raise WebSocketDisconnect(status.WS_1006_ABNORMAL_CLOSURE) from None
+            self._lost()
         if kind == "websocket.accept":
             self.application_state = _CONNECTED
         elif kind in ("websocket.close", "websocket.http.response.start"):
@@ -606,17 +636,48 @@ class WebSocket(Generic[InT, OutT]):
 
     def _disconnected(self, message: Message) -> NoReturn:
         self.client_state = _DISCONNECTED
-        raise WebSocketDisconnect(message.get("code", status.WS_1000_NORMAL_CLOSURE), message.get("reason"))
+        self._peer_left = (message.get("code", status.WS_1000_NORMAL_CLOSURE), message.get("reason"))
+        raise WebSocketDisconnect(*self._peer_left)
+
+    def _lost(self) -> NoReturn:
+        """The server could not send: the peer is gone, without a close frame unless one arrived."""
+        self.application_state = _DISCONNECTED
+        if self._peer_left is None:
+            self._peer_left = (status.WS_1006_ABNORMAL_CLOSURE, None)
+        raise WebSocketDisconnect(*self._peer_left) from None
 
     def _refuse_receive(self) -> NoReturn:
-        if self.client_state is _DISCONNECTED:
-            raise RuntimeError("cannot receive: the peer has disconnected")
+        if self._peer_left is not None:  # once the peer has left, every receive says so
+            raise WebSocketDisconnect(*self._peer_left)
         raise RuntimeError('the connection is not accepted yet: call "accept" first')
 
     def _refuse_send(self) -> NoReturn:
+        if self._peer_left is not None:  # once the peer has left, every send says so
+            raise WebSocketDisconnect(*self._peer_left)
         if self.application_state is _DISCONNECTED:
             raise RuntimeError("cannot send: the connection is closed")
         raise RuntimeError('the connection is not accepted yet: call "accept" first')
+
+    async def _pause(self) -> None:
+        """Let the event loop run, after many sends in a row that may never have yielded to it.
+
+        A server's send need not suspend when its transport takes the bytes at
+        once, and never does once the peer is gone: without a pause, a loop of
+        sends would neither see the peer leave nor let other connections run.
+        """
+        self._sends_in_a_row = 0
+        await checkpoint()
+
+
+def _disconnect_in(exc: BaseException) -> WebSocketDisconnect | None:
+    """The disconnect `exc` is, or the first one of an exception group holding nothing else."""
+    if isinstance(exc, WebSocketDisconnect):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        disconnects, rest = exc.split(WebSocketDisconnect)
+        if disconnects is not None and rest is None:
+            return _disconnect_in(disconnects.exceptions[0])
+    return None
 
 
 def _frame_of(message: Message) -> str | bytes:

@@ -26,7 +26,7 @@ from typing_extensions import Concatenate, Never, ParamSpec, TypeVar
 
 from ._annotations import read_endpoint, read_listener
 from ._errors import MessageError
-from ._typed_route import TypedRoute, end_connection
+from ._typed_route import TypedRoute
 from ._websocket import DEFAULT_MAX_SIZE, WebSocket
 
 __all__ = ["Endpoint", "Listener", "endpoint", "listener"]
@@ -152,7 +152,7 @@ class Listener(TypedRoute[InT, OutT]):
         except BaseException as exc:
             if self._on_disconnect is None:
                 raise
-            code, must_raise = await end_connection(ws, exc)
+            code, must_raise = await ws.end(exc)
             await self._on_disconnect(ws, code)
             if must_raise:
                 raise

@@ -23,7 +23,9 @@ UserName: TypeAlias = Annotated[
 ]
 """A user's name: 1 to 24 characters without control characters, surrounding spaces removed."""
 
-Text: TypeAlias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Text: TypeAlias = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Field(examples=["hello"])
+]
 """What a user says: 1 to 500 characters, surrounding spaces removed."""
 
 
