@@ -1,17 +1,15 @@
-"""The chat's presence across processes, with two `Rooms` (two "processes") on one memory hub; its outbox."""
+"""The chat's presence across processes, with two `Rooms` (two "processes") on one memory hub."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
 
 import anyio
 import pytest
 
-from examples.chat.messages import Joined, Left, Said, ServerMessage, Users
+from examples.chat.messages import Joined, Left, ServerMessage, Users
 from examples.chat.rooms import Membership, NameTaken, Rooms
-from examples.chat.session import Outbox
 from typedws import Hub
 
 pytestmark = pytest.mark.anyio
@@ -100,38 +98,3 @@ async def test_a_name_is_refused_in_its_room_only(hub: Hub) -> None:
         with pytest.raises(NameTaken):
             await rooms.enter("lobby", "ana", Inbox().deliver)
         assert rooms.users("lobby") == ["Ana"]
-
-
-def said(text: str) -> Said:
-    return Said(room="lobby", user="ana", text=text, time=datetime(2026, 1, 1, tzinfo=timezone.utc))
-
-
-async def test_an_outbox_hands_out_messages_in_order() -> None:
-    outbox = Outbox(size=3)
-    for text in ("a", "b", "c"):
-        outbox.put(said(text))
-    assert [await outbox.get() for _ in range(3)] == [said("a"), said("b"), said("c")]
-    assert not outbox.overflowed
-
-
-async def test_an_outbox_that_overflows_gives_up_on_its_connection() -> None:
-    outbox = Outbox(size=2)
-    for text in ("a", "b", "c", "d"):
-        outbox.put(said(text))
-    assert outbox.overflowed
-    assert await outbox.get() is None  # the queued messages are dropped: the connection is to be closed
-    assert await outbox.get() is None
-
-
-async def test_an_outbox_wakes_its_reader() -> None:
-    outbox = Outbox(size=2)
-    async with anyio.create_task_group() as tasks:
-        got: list[ServerMessage | None] = []
-
-        async def read() -> None:
-            got.append(await outbox.get())
-
-        tasks.start_soon(read)
-        await anyio.wait_all_tasks_blocked()
-        outbox.put(said("late"))
-    assert got == [said("late")]
