@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -16,8 +17,16 @@ WS_IMPLEMENTATIONS = ("websockets-sansio", "wsproto")
 
 
 @contextlib.contextmanager
-def serve(app: ASGIApp, *, ws: str = "websockets-sansio", ws_max_size: int = 16 * 1024 * 1024) -> Iterator[str]:
+def serve(
+    app: ASGIApp,
+    *,
+    ws: str = "websockets-sansio",
+    ws_max_size: int = 16 * 1024 * 1024,
+    lifespan: Literal["on", "off"] = "off",
+) -> Iterator[str]:
     """Serve `app` with uvicorn in a thread; yield its base URL, `ws://127.0.0.1:PORT`.
+
+    `lifespan="on"` runs the app's lifespan (for apps that start a Hub in it).
 
     Logs go to the standard `logging` tree (uvicorn's log config is left
     alone), so the error-log check in `conftest.py` sees them.
@@ -28,7 +37,7 @@ def serve(app: ASGIApp, *, ws: str = "websockets-sansio", ws_max_size: int = 16 
         port=0,
         ws=ws,
         ws_max_size=ws_max_size,
-        lifespan="off",
+        lifespan=lifespan,
         log_config=None,
         log_level="warning",
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
@@ -13,7 +11,6 @@ from typing import TypeVar
 import anyio
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from examples.chat.__main__ import parse_arguments
@@ -31,6 +28,7 @@ from examples.chat.messages import (
     ServerMessage,
     Users,
 )
+from tests.server import serve
 from typedws import WebSocketDisconnect
 from typedws.client import ClientWebSocket, connect
 
@@ -48,29 +46,8 @@ M = TypeVar("M")
 @contextlib.contextmanager
 def running_chat(app: Starlette | None = None) -> Iterator[str]:
     """Serve the chat (its lifespan included) with uvicorn in a thread; yield `http://127.0.0.1:PORT`."""
-    config = uvicorn.Config(
-        app or create_app("memory://"),
-        host="127.0.0.1",
-        port=0,
-        ws="websockets-sansio",
-        lifespan="on",
-        log_config=None,
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn chat", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + WAIT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=WAIT)
+    with serve(app or create_app("memory://"), lifespan="on") as url:
+        yield url.replace("ws://", "http://")
 
 
 def chat_client(base_url: str) -> AbstractAsyncContextManager[Chat]:

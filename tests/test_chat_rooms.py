@@ -29,6 +29,12 @@ class Inbox:
     async def next(self) -> ServerMessage:
         return await self.messages.get()
 
+    @classmethod
+    async def enter(cls, rooms: Rooms, room: str, user: str) -> tuple[Membership, Inbox]:
+        """Make a member named `user` in `room`, with an inbox."""
+        inbox = cls()
+        return await rooms.enter(room, user, inbox.deliver), inbox
+
     async def until(self, wanted: ServerMessage) -> list[ServerMessage]:
         """The messages up to `wanted`, which is last."""
         received = [await self.next()]
@@ -44,21 +50,16 @@ async def hub() -> AsyncIterator[Hub]:
             yield hub
 
 
-async def enter(rooms: Rooms, room: str, user: str) -> tuple[Membership, Inbox]:
-    inbox = Inbox()
-    return await rooms.enter(room, user, inbox.deliver), inbox
-
-
 async def test_a_process_that_starts_later_learns_who_is_in_each_room(hub: Hub) -> None:
     async with Rooms(hub) as first:
-        _, ana = await enter(first, "lobby", "ana")
+        _, ana = await Inbox.enter(first, "lobby", "ana")
         assert await ana.next() == Joined(room="lobby", user="ana")
         assert await ana.next() == Users(room="lobby", users=["ana"])
-        await enter(first, "games", "eve")
+        await Inbox.enter(first, "games", "eve")
 
         async with Rooms(hub) as second:
             # The first process answers the second one's greeting with its members.
-            _, bob = await enter(second, "lobby", "bob")
+            _, bob = await Inbox.enter(second, "lobby", "bob")
             assert await bob.next() == Joined(room="lobby", user="bob")
             await bob.until(Users(room="lobby", users=["ana", "bob"]))  # at once, or when the answer comes
             assert second.users("games") == ["eve"]
@@ -74,10 +75,10 @@ async def test_a_process_that_starts_later_learns_who_is_in_each_room(hub: Hub) 
 
 async def test_arrivals_and_departures_reach_the_other_process(hub: Hub) -> None:
     async with Rooms(hub) as first, Rooms(hub) as second:
-        _, ana = await enter(first, "lobby", "ana")
+        _, ana = await Inbox.enter(first, "lobby", "ana")
         assert await ana.next() == Joined(room="lobby", user="ana")
         assert await ana.next() == Users(room="lobby", users=["ana"])
-        bob_membership, bob = await enter(second, "lobby", "bob")
+        bob_membership, bob = await Inbox.enter(second, "lobby", "bob")
         assert await ana.next() == Joined(room="lobby", user="bob")
         assert await ana.next() == Users(room="lobby", users=["ana", "bob"])
         assert await bob.next() == Joined(room="lobby", user="bob")
@@ -92,7 +93,7 @@ async def test_arrivals_and_departures_reach_the_other_process(hub: Hub) -> None
 
 async def test_a_name_is_refused_in_its_room_only(hub: Hub) -> None:
     async with Rooms(hub) as rooms:
-        await enter(rooms, "lobby", "Ana")
+        await Inbox.enter(rooms, "lobby", "Ana")
         assert rooms.is_taken("lobby", "aNA")
         assert not rooms.is_taken("games", "ana")
         with pytest.raises(NameTaken):

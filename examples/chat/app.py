@@ -35,6 +35,7 @@ MAX_MESSAGE_SIZE = 8 * 1024
 """The largest client message accepted, in bytes; a larger one closes the connection with 1009."""
 
 STATIC = Path(__file__).resolve().parent / "static"
+"""The folder of the page and its assets."""
 
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:;"

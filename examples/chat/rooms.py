@@ -82,6 +82,7 @@ PresenceEvent: TypeAlias = Annotated[Hello | Present | Arrived | Departed, Field
 """What travels on the presence topic."""
 
 PRESENCE_EVENTS: TypeAdapter[Hello | Present | Arrived | Departed] = TypeAdapter(PresenceEvent)
+"""Validates and serializes presence events: the presence topic's value type."""
 
 
 class NameTaken(Exception):

@@ -24,9 +24,10 @@ OUTBOX_SIZE = 256
 class Outbox:
     """A connection's queue of messages to send, holding at most `size` of them.
 
-    A message put in a full outbox empties it, and the connection is to be
-    closed: the client fell too far behind. Putting never waits, so a slow
-    client never holds up a room.
+    A message put in a full outbox empties it and marks it overflowed: the
+    client fell too far behind, and its session closes the connection with
+    1013 once the frame being sent, if any, is through. Putting never waits,
+    so a slow client never holds up a room, and holds at most `size` messages.
     """
 
     def __init__(self, size: int = OUTBOX_SIZE) -> None:
@@ -72,7 +73,8 @@ class Session:
     Every message to the client goes through its `Outbox`, so the client gets
     them in one order. A message that is not a valid `ClientMessage` is
     answered with `Error(code="invalid_message")`; one over the connection's
-    `max_size` closes it with 1009.
+    `max_size` closes it with 1009; a client whose outbox overflows is closed
+    with 1013.
     """
 
     def __init__(self, ws: WebSocket[ClientMessage, ServerMessage], rooms: Rooms, *, outbox_size: int = OUTBOX_SIZE):
