@@ -11,15 +11,15 @@ from typing import Any, cast
 
 from litestar import Litestar, websocket_listener
 from litestar.plugins.pydantic import PydanticDTO
-from pydantic import TypeAdapter
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocket as StarletteWebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket as StarletteWebSocket
+from starlette.websockets import WebSocketDisconnect
 
 from typedws import WebSocket
 
-from .payloads import Case, Chat
+from .payloads import Case, small_case
 
 EchoFactory = Callable[[Case], ASGIApp | None]
 """Builds one contender's echo app for one message shape, or `None` when the contender cannot echo it."""
@@ -45,8 +45,16 @@ def floor_echo(case: Case) -> ASGIApp:
     make, without their Python wrappers; JSON goes out in text frames, as the
     typed echo sends it.
     """
-    validate_json = case.adapter.validator.validate_json
-    to_json = case.adapter.serializer.to_json
+    return _bare_echo(case.adapter.validator.validate_json, case.adapter.serializer.to_json)
+
+
+def by_hand_echo(case: Case) -> ASGIApp:
+    """What a careful developer writes by hand: bare ASGI events plus `TypeAdapter.validate_json` and `dump_json`."""
+    return _bare_echo(case.adapter.validate_json, case.adapter.dump_json)
+
+
+def _bare_echo(validate_json: Callable[[str], Any], to_json: Callable[..., bytes]) -> ASGIApp:
+    """An echo on bare ASGI events: `validate_json(text)` each frame, send `to_json(value, by_alias=True)` as text."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await receive()
@@ -57,23 +65,6 @@ def floor_echo(case: Case) -> ASGIApp:
                 return
             value = validate_json(message["text"])
             await send({"type": "websocket.send", "text": to_json(value, by_alias=True).decode()})
-
-    return app
-
-
-def by_hand_echo(case: Case) -> ASGIApp:
-    """What a careful developer writes by hand: bare ASGI events plus `TypeAdapter.validate_json` and `dump_json`."""
-    adapter = case.adapter
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await receive()
-        await send({"type": "websocket.accept"})
-        while True:
-            message = await receive()
-            if message["type"] != "websocket.receive":
-                return
-            value = adapter.validate_json(message["text"])
-            await send({"type": "websocket.send", "text": adapter.dump_json(value, by_alias=True).decode()})
 
     return app
 
@@ -136,6 +127,12 @@ CONTENDERS: dict[str, EchoFactory] = {
 """Every in-process contender by its row name; the floor is the baseline of the ratios."""
 
 
+def contender_apps(case: Case) -> dict[str, ASGIApp]:
+    """Each in-process contender's echo app for `case`, leaving out those that cannot echo it."""
+    apps = {name: build(case) for name, build in CONTENDERS.items()}
+    return {name: app for name, app in apps.items() if app is not None}
+
+
 # Servers for the end-to-end and memory benchmarks (`uvicorn benchmarks.apps:NAME`).
 
 
@@ -158,7 +155,7 @@ async def _raw_text_echo(ws: StarletteWebSocket) -> None:
         pass
 
 
-_CHAT = Case("small", Chat, TypeAdapter(Chat), Chat.model_validate, Chat, "")
+_CHAT = small_case()
 
 raw_server = Starlette(routes=[WebSocketRoute("/", _raw_text_echo)])
 """A Starlette app whose `/` echoes text frames as they are, with no validation."""

@@ -12,15 +12,15 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from .inprocess import EchoMismatch
 from .rounds import Samples, Trial, interleave
-from .servers import Server, uvicorn_process, wait_ready
+from .servers import Server, uvicorn_process
 
 SERVERS = {
-    "raw starlette": "raw_server",
-    "typed": "typed_server",
-    "floor": "floor_server",
-    "litestar": "litestar_server",
+    "raw starlette": "benchmarks.apps:raw_server",
+    "typed": "benchmarks.apps:typed_server",
+    "floor": "benchmarks.apps:floor_server",
+    "litestar": "benchmarks.apps:litestar_server",
 }
-"""The contenders by row name, and their app in `benchmarks.apps`.
+"""The contenders by row name, and the app each uvicorn process serves.
 
 The floor shows the best a validating echo can do; Litestar's listener does not validate.
 """
@@ -38,19 +38,18 @@ class EndToEnd:
 
 
 async def _echo(ws: ClientConnection, frame: str, count: int) -> None:
-    """Send `count` copies of `frame` without waiting, while reading the `count` echoes."""
+    """Send `count` copies of `frame` without waiting, while reading the `count` echoes; check every echo."""
 
     async def send_all() -> None:
         for _ in range(count):
             await ws.send(frame)
 
     sender = asyncio.create_task(send_all())
-    reply: str | bytes = ""
-    for _ in range(count):
-        reply = await ws.recv()
+    replies = {await ws.recv() for _ in range(count)}
     await sender
-    if json.loads(reply) != json.loads(frame):
-        raise EchoMismatch(f"the server echoed {reply!r} for {frame!r}")
+    for reply in replies:
+        if json.loads(reply) != json.loads(frame):
+            raise EchoMismatch(f"the server echoed {reply!r} for {frame!r}")
 
 
 async def measure(frame: str, count: int, rounds: int) -> EndToEnd:
@@ -58,8 +57,6 @@ async def measure(frame: str, count: int, rounds: int) -> EndToEnd:
     server_cpu = Samples("server µs/message", {name: [] for name in SERVERS})
     with contextlib.ExitStack() as stack:
         servers = {name: stack.enter_context(uvicorn_process(app)) for name, app in SERVERS.items()}
-        for server in servers.values():
-            await wait_ready(server.url)
         async with contextlib.AsyncExitStack() as clients:
             connections = {
                 name: await clients.enter_async_context(connect(server.url, compression=None, max_size=None))
@@ -78,6 +75,6 @@ async def measure(frame: str, count: int, rounds: int) -> EndToEnd:
 
             trials = {name: trial(name, servers[name], ws) for name, ws in connections.items()}
             throughput = await interleave(trials, rounds=rounds, unit="messages/s")
-    for figures in server_cpu.by_contender.values():
-        del figures[: len(figures) - rounds]  # each contender's first figure is from the dropped warm-up round
+    # `interleave` drops its warm-up round from the throughput; drop it from the CPU figures too.
+    server_cpu.by_contender = {name: figures[-rounds:] for name, figures in server_cpu.by_contender.items()}
     return EndToEnd(throughput, server_cpu)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Scope
 
-from .apps import CONTENDERS
+from .apps import contender_apps
 from .payloads import Case
 from .rounds import Samples, Trial, interleave
 
@@ -40,8 +39,8 @@ def websocket_scope(path: str = "/") -> Scope:
 async def seconds_per_message(app: ASGIApp, frame: str, count: int) -> float:
     """Echo `count` copies of `frame` through one connection; return the seconds per message after the handshake.
 
-    Raises `EchoMismatch` unless every message came back and the last one
-    holds the same JSON as `frame`.
+    Raises `EchoMismatch` unless every message came back holding the same
+    JSON as `frame`.
     """
     incoming: Message = {"type": "websocket.receive", "text": frame}
     connect: Message = {"type": "websocket.connect"}
@@ -64,7 +63,9 @@ async def seconds_per_message(app: ASGIApp, frame: str, count: int) -> float:
 
     await app(websocket_scope(), receive, send)
     elapsed = time.perf_counter() - accepted_at
-    if len(sent) != count or (count and json.loads(sent[-1]["text"]) != json.loads(frame)):
+    expected = json.loads(frame)
+    echoes = {message.get("text") for message in sent}  # the same text each time, unless an app changes it
+    if len(sent) != count or any(text is None or json.loads(text) != expected for text in echoes):
         raise EchoMismatch(f"{app!r} echoed {len(sent)} of {count} messages, or changed them")
     return elapsed / count
 
@@ -76,11 +77,7 @@ def _trial(app: ASGIApp, frame: str, count: int) -> Trial:
     return trial
 
 
-async def measure_case(case: Case, count: int, rounds: int, contenders: Mapping[str, ASGIApp] | None = None) -> Samples:
+async def measure_case(case: Case, count: int, rounds: int) -> Samples:
     """Microseconds per message of each contender echoing `case`'s message, in interleaved rounds."""
-    if contenders is None:
-        built = {name: build(case) for name, build in CONTENDERS.items()}
-        contenders = {name: app for name, app in built.items() if app is not None}
-    apps = contenders
-    trials = {name: _trial(app, case.frame, count) for name, app in apps.items()}
+    trials = {name: _trial(app, case.frame, count) for name, app in contender_apps(case).items()}
     return await interleave(trials, rounds=rounds, unit="µs/message")

@@ -14,17 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import resource
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
@@ -32,7 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from typedws import WebSocket
 
-_ROOT = Path(__file__).resolve().parent.parent
+from .servers import uvicorn_process
 
 
 class Echo(BaseModel):
@@ -122,76 +117,6 @@ def raise_open_file_limit(connections: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-@dataclass(frozen=True)
-class ServerProcess:
-    """A uvicorn process serving `app`, its URL and where its log goes."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def peak_memory_bytes(self) -> int:
-        """The process's peak resident memory so far (VmHWM in /proc/PID/status)."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmHWM line in /proc/PID/status")
-
-    def stop(self) -> None:
-        """Stop the server (as Ctrl-C does) and wait until it has exited."""
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def error_lines(self) -> list[str]:
-        """The lines uvicorn logged at ERROR; complete once `stop()` has returned."""
-        return [line for line in self.log.read_text(errors="replace").splitlines() if line.startswith("ERROR")]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def uvicorn_process(ws: str, backlog: int) -> Iterator[ServerProcess]:
-    """Run `uvicorn benchmarks.load:app` on a free port of 127.0.0.1 until the block ends; wait until it answers."""
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", "benchmarks.load:app",
-        "--host", "127.0.0.1", "--port", str(port), "--ws", ws, "--backlog", str(backlog),
-        "--lifespan", "off", "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="typedws-load-") as folder:
-        log = Path(folder) / "server.log"
-        with log.open("wb") as log_file:
-            process = subprocess.Popen(command, cwd=_ROOT, stdout=log_file, stderr=subprocess.STDOUT)
-        server = ServerProcess(f"ws://127.0.0.1:{port}/", process, log)
-        try:
-            _wait_for_port(port, process)
-            yield server
-        finally:
-            server.stop()
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with status {process.returncode} before it listened")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"uvicorn did not listen on port {port} within {timeout} s")
-        time.sleep(0.05)
-
-
 def report(result: LoadResult, ws: str, peak_memory: int, error_lines: Sequence[str]) -> str:
     """The run's figures, one per line."""
     lines = [
@@ -218,9 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--text-size", type=int, default=64, help="characters of text in each message (default 64)")
     args = parser.parse_args(argv)
     raise_open_file_limit(args.connections)
-    with uvicorn_process(args.ws, backlog=max(2048, args.connections)) as server:
+    with uvicorn_process("benchmarks.load:app", ws=args.ws, backlog=max(2048, args.connections)) as server:
         result = asyncio.run(run_load(server.url, args.connections, args.round_trips, args.text_size))
-        peak_memory = server.peak_memory_bytes()
+        peak_memory = server.peak_rss_bytes()
         server.stop()
         error_lines = server.error_lines()
     print(report(result, args.ws, peak_memory, error_lines))

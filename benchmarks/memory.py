@@ -6,16 +6,15 @@ import asyncio
 import contextlib
 import gc
 import tracemalloc
-from collections.abc import Mapping
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope
 from websockets.asyncio.client import connect
 
-from .apps import CONTENDERS
+from .apps import contender_apps
 from .end_to_end import SERVERS
 from .inprocess import websocket_scope
 from .payloads import Case
-from .servers import uvicorn_process, wait_ready
+from .servers import uvicorn_process
 
 
 async def python_bytes_per_connection(app: ASGIApp, count: int) -> float:
@@ -67,13 +66,11 @@ async def python_bytes_per_connection(app: ASGIApp, count: int) -> float:
 
 async def measure_in_process(case: Case, count: int) -> dict[str, float]:
     """Bytes per idle connection of each in-process contender declaring `case`'s type."""
-    built: Mapping[str, ASGIApp | None] = {name: build(case) for name, build in CONTENDERS.items()}
-    return {name: await python_bytes_per_connection(app, count) for name, app in built.items() if app is not None}
+    return {name: await python_bytes_per_connection(app, count) for name, app in contender_apps(case).items()}
 
 
 async def _resident_bytes_per_connection(app: str, count: int) -> float:
     with uvicorn_process(app) as server:
-        await wait_ready(server.url)
         async with contextlib.AsyncExitStack() as warmup:  # first connections load code and grow pools
             for _ in range(min(count, 20)):
                 await warmup.enter_async_context(connect(server.url, compression=None))

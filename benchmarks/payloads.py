@@ -115,8 +115,9 @@ class Case:
         return len(self.frame.encode())
 
 
-def _chat() -> Chat:
-    return Chat(
+def small_case() -> Case:
+    """The small message: one `Chat`, about 150 bytes of JSON."""
+    chat = Chat(
         room="general",
         user="ada",
         text="Has anyone benchmarked the typed echo against the floor yet?",
@@ -124,6 +125,7 @@ def _chat() -> Chat:
         sent_at=1764000000.125,
         tags=["perf", "question"],
     )
+    return Case("small", Chat, TypeAdapter(Chat), Chat.model_validate, Chat, chat.model_dump_json())
 
 
 def _batch(items: int) -> Batch:
@@ -146,9 +148,9 @@ def cases() -> list[Case]:
     """The four message shapes: small (~150 B), medium (~4 KB), large (~256 KB) and a 5-model union."""
     medium, large = _batch(32), _batch(2200)
     say = Say(kind="say", room="general", user="ada", text="Has anyone benchmarked the typed echo of a union yet?")
-    chat_adapter, batch_adapter = TypeAdapter(Chat), TypeAdapter(Batch)
+    batch_adapter = TypeAdapter(Batch)
     return [
-        Case("small", Chat, chat_adapter, Chat.model_validate, Chat, _chat().model_dump_json()),
+        small_case(),
         Case("medium", Batch, batch_adapter, Batch.model_validate, Batch, medium.model_dump_json()),
         Case("large", Batch, batch_adapter, Batch.model_validate, Batch, large.model_dump_json()),
         Case("union", EVENT_ADAPTER, EVENT_ADAPTER, EVENT_ADAPTER.validate_python, Event, say.model_dump_json()),

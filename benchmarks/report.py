@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import operator
 import platform
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 
 from .rounds import Samples
 from .suite import Results
+
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {"≤": operator.le, "≥": operator.ge, ">": operator.gt}
 
 
 @dataclass(frozen=True)
@@ -21,67 +24,54 @@ class Goal:
     measured: float
     """The ratio measured (median of paired rounds)."""
 
-    at_most: bool
-    """Whether the goal is an upper bound (`≤`) rather than a lower one (`≥`, or `>` when `strict`)."""
+    sign: str
+    """How the ratio must compare with the target: `≤`, `≥` or `>`."""
 
     target: float
     """The bound."""
 
-    strict: bool = False
-    """Whether the bound itself misses the goal (`>` rather than `≥`)."""
-
     note: str = ""
-    """Why the goal is what it is, when the issue does not set it directly."""
+    """The same ratio for the floor, and why a goal is what it is when the issue does not set it directly."""
 
     @property
     def met(self) -> bool:
         """Whether the measured ratio meets the goal."""
-        if self.at_most:
-            return self.measured <= self.target
-        return self.measured > self.target if self.strict else self.measured >= self.target
+        return _COMPARISONS[self.sign](self.measured, self.target)
 
     @property
     def bound(self) -> str:
         """The goal as text, e.g. `≤ 1.25×`."""
-        sign = "≤" if self.at_most else (">" if self.strict else "≥")
-        return f"{sign} {self.target:g}×"
-
-
-_PARSE_ONLY = "Litestar's listener does not validate"
+        return f"{self.sign} {self.target:g}×"
 
 
 def goals(results: Results) -> list[Goal]:
     """Every goal the run has figures for, each noting the same ratio for the floor (the best reachable)."""
     found: list[Goal] = []
     for case, samples in results.messages.items():
-        at_most = 1.1 if case == "large" else 1.25
         note = f"by hand: {samples.ratio('by hand', 'floor'):.2f}×"
         if case not in ("small", "large"):
             note += "; the small-message goal, applied here too"
-        found.append(Goal(f"typed / floor, {case}", samples.ratio("typed", "floor"), True, at_most, note=note))
-    for case, samples in results.messages.items():
+        bound = 1.1 if case == "large" else 1.25
+        found.append(Goal(f"typed / floor, {case}", samples.ratio("typed", "floor"), "≤", bound, note))
         note = f"floor: {samples.ratio('starlette', 'floor'):.2f}×"
-        found.append(Goal(f"starlette / typed, {case}", samples.ratio("starlette", "typed"), False, 3.0, note=note))
-    for case, samples in results.messages.items():
-        note = f"floor: {samples.ratio('litestar', 'floor'):.2f}×; {_PARSE_ONLY}"
-        found.append(Goal(f"litestar / typed, {case}", samples.ratio("litestar", "typed"), False, 1.0, True, note))
-    for case, samples in results.messages.items():
+        found.append(Goal(f"starlette / typed, {case}", samples.ratio("starlette", "typed"), "≥", 3.0, note))
+        note = f"floor: {samples.ratio('litestar', 'floor'):.2f}×; Litestar's listener does not validate"
+        found.append(Goal(f"litestar / typed, {case}", samples.ratio("litestar", "typed"), ">", 1.0, note))
         if "litestar+dto" in samples.by_contender:
             note = f"floor: {samples.ratio('litestar+dto', 'floor'):.2f}×"
-            ratio = samples.ratio("litestar+dto", "typed")
-            found.append(Goal(f"litestar+dto / typed, {case}", ratio, False, 1.0, True, note))
+            found.append(Goal(f"litestar+dto / typed, {case}", samples.ratio("litestar+dto", "typed"), ">", 1.0, note))
     if results.end_to_end is not None:
         throughput, cpu = results.end_to_end.throughput, results.end_to_end.server_cpu
         note = f"floor: {throughput.ratio('floor', 'raw starlette'):.2f}×"
         ratio = throughput.ratio("typed", "raw starlette")
-        found.append(Goal("typed / raw starlette, messages/s end to end", ratio, False, 0.95, note=note))
+        found.append(Goal("typed / raw starlette, messages/s end to end", ratio, "≥", 0.95, note))
         # Server CPU per message is what limits a busy server; it is steadier than the client-paced rate.
         note = f"floor: {cpu.ratio('raw starlette', 'floor'):.2f}×; messages/s when the server's CPU is the limit"
         ratio = cpu.ratio("raw starlette", "typed")
-        found.append(Goal("raw starlette / typed, server CPU per message", ratio, False, 0.95, note=note))
+        found.append(Goal("raw starlette / typed, server CPU per message", ratio, "≥", 0.95, note))
     if results.construction is not None:
         ratio = results.construction.ratio("typed model", "starlette")
-        found.append(Goal("typed model / starlette, opening a connection", ratio, True, 1.5))
+        found.append(Goal("typed model / starlette, opening a connection", ratio, "≤", 1.5))
     return found
 
 

@@ -19,9 +19,9 @@ from starlette.types import Receive, Scope, Send
 from websockets.sync.client import connect
 
 import typedws
+from tests.server import serve
 from typedws import Codec, WebSocket
 from typedws._codecs import PydanticCodec
-from tests.server import serve
 
 CONNECTIONS = 12
 

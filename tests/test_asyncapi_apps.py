@@ -275,13 +275,15 @@ def channel_messages(document: dict[str, Any], channel: str, action: str) -> lis
 
 
 def example_apps() -> dict[str, Any]:
-    """Every app of the `examples` package that has typed routes, by `MODULE:ATTR`."""
+    """Every app of the `examples` package that has typed routes, by `MODULE:ATTR` (`MODULE:create_app()` for a factory)."""
     import examples
 
     found: dict[str, Any] = {}
     for module_info in pkgutil.walk_packages(examples.__path__, "examples."):
         module = importlib.import_module(module_info.name)
         for name, value in vars(module).items():
+            if name == "create_app" and getattr(value, "__module__", None) == module_info.name:
+                name, value = "create_app()", value()
             if isinstance(value, Starlette) and any(True for _ in typedws.typed_routes(value)):
                 found[f"{module_info.name}:{name}"] = value
     return found

@@ -27,7 +27,7 @@ import typedws
 from tests import test_asyncapi_apps as apps
 from tests.test_asyncapi_apps import channel_messages, payload_validator
 from typedws import EndpointInfo, asyncapi
-from typedws._asyncapi_schema import require_discriminators, to_asyncapi_schema
+from typedws._asyncapi_schema import REF_PREFIX, require_discriminators, to_asyncapi_schema
 from typedws._codecs import PydanticCodec
 
 TARGETS = apps.targets()
@@ -37,20 +37,35 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-def _cases() -> list[Any]:
-    cases = []
+def _routes() -> list[tuple[str, dict[str, Any], str, EndpointInfo]]:
+    """`(id, document, channel, info)` for every typed route of the targets."""
+    routes = []
     for target, app in TARGETS.items():
         document = asyncapi.document(app, title=target, version="1")
         # Channels come in route order.
         for channel, (_, info) in zip(document["channels"], typedws.typed_routes(app), strict=True):
-            cases.append(pytest.param(document, channel, info, id=f"{target}:{channel}"))
-    return cases
+            routes.append((f"{target}:{channel}", document, channel, info))
+    return routes
 
 
-CASES = _cases()
+def _json_messages(document: dict[str, Any], channel: str, action: str) -> list[dict[str, Any]]:
+    return [m for m in channel_messages(document, channel, action) if m["contentType"] == "application/json"]
 
 
-REF_PREFIX = "#/components/schemas/"
+RECEIVING_JSON = [
+    pytest.param(document, channel, info, id=name)
+    for name, document, channel, info in _routes()
+    if _json_messages(document, channel, "receive")
+]
+"""The routes that receive JSON messages."""
+
+SENDING_JSON = [
+    pytest.param(document, channel, info, id=name)
+    for name, document, channel, info in _routes()
+    if isinstance(info.send_codec, PydanticCodec)
+]
+"""The routes that send JSON messages."""
+
 
 
 def json_values(schema: Any, definitions: dict[str, Any]) -> st.SearchStrategy[Any]:
@@ -193,34 +208,27 @@ def _objects(schema: dict[str, Any], definitions: dict[str, Any]) -> st.SearchSt
     return st.tuples(fixed, others).map(lambda pair: {**pair[1], **pair[0]})
 
 
-def _json_messages(document: dict[str, Any], channel: str, action: str) -> list[dict[str, Any]]:
-    return [m for m in channel_messages(document, channel, action) if m["contentType"] == "application/json"]
-
-
-@pytest.mark.parametrize(("document", "channel", "info"), CASES)
+@pytest.mark.parametrize(("document", "channel", "info"), RECEIVING_JSON)
 @PROPERTY_SETTINGS
 @given(data=st.data())
 def test_what_a_received_schema_accepts_the_route_accepts(
     document: dict[str, Any], channel: str, info: EndpointInfo, data: st.DataObject
 ) -> None:
     messages = _json_messages(document, channel, "receive")
-    if not messages:
-        return
     definitions = document.get("components", {}).get("schemas", {})
     message = data.draw(st.sampled_from(messages), label="message")
     value = data.draw(json_values(message["payload"], definitions), label="value")
     info.receive_codec.decode(json.dumps(value))
 
 
-@pytest.mark.parametrize(("document", "channel", "info"), CASES)
+@pytest.mark.parametrize(("document", "channel", "info"), SENDING_JSON)
 @PROPERTY_SETTINGS
 @given(data=st.data())
 def test_what_the_route_sends_validates_against_a_sent_schema(
     document: dict[str, Any], channel: str, info: EndpointInfo, data: st.DataObject
 ) -> None:
     codec = info.send_codec
-    if not isinstance(codec, PydanticCodec):
-        return
+    assert isinstance(codec, PydanticCodec)
     # Values of the sent type: made from its validation schema, then validated into Python values.
     schema = codec.adapter.json_schema(mode="validation", by_alias=True, ref_template=REF_PREFIX + "{model}")
     definitions = {name: to_asyncapi_schema(sub) for name, sub in schema.pop("$defs", {}).items()}

@@ -100,6 +100,14 @@ def test_markdown_per_channel_has_message_tables_with_fields() -> None:
     assert '<a id="schema-Item-Input"></a>\n\n### `Item-Input`' in text
 
 
+def test_a_payload_that_is_not_an_object_shows_its_type_and_rules() -> None:
+    document = doc()
+    assert "Type: string, format `binary`\n" in asyncapi.to_markdown(document)  # the Bytes message
+    assert "<p>Type: <code>string</code>, <span class=\"constraint\">format <code>binary</code></span></p>" in (
+        asyncapi.to_html(document)
+    )
+
+
 def test_markdown_escapes_names_and_keeps_tables_whole() -> None:
     text = asyncapi.to_markdown(doc(title="Rooms <script>alert(1)</script> | *x*"))
     assert text.startswith("# Rooms \\<script\\>alert\\(1\\)\\</script\\> | \\*x\\*\n")
@@ -178,6 +186,13 @@ def test_the_html_page_escapes_everything() -> None:
     text = "".join(page.text)
     assert hostile in text and "<img src=x onerror=alert(1)> & code" in text
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; <code>code</code>" in html  # code spans are shown as code
+
+
+def test_the_html_page_shows_docstring_paragraphs_as_paragraphs() -> None:
+    description = "A line wrapped\n   where the docstring wraps it.\n\n  A second paragraph."
+    app = Starlette(routes=[WebSocketRoute("/x", StubEndpoint("x", "text", "text", description=description))])
+    html = asyncapi.to_html(doc(app))
+    assert "<p>A line wrapped where the docstring wraps it.</p><p>A second paragraph.</p>" in html
 
 
 def test_the_html_page_links_the_json_document_when_asked() -> None:

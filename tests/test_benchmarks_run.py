@@ -17,6 +17,7 @@ from benchmarks.apps import CONTENDERS
 from benchmarks.inprocess import EchoMismatch, seconds_per_message
 from benchmarks.payloads import cases
 from benchmarks.report import goals, render
+from benchmarks.servers import uvicorn_process
 
 
 def _finite_positive(figures: list[float]) -> bool:
@@ -69,3 +70,9 @@ async def test_an_echo_that_changes_the_message_is_caught() -> None:
 
     with pytest.raises(EchoMismatch):
         await seconds_per_message(wrong_echo, cases()[0].frame, 3)
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_output() -> None:
+    with pytest.raises(RuntimeError, match=r"(?s)uvicorn exited with status \d+ before it listened:.*no_such_app"):
+        with uvicorn_process("benchmarks.apps:no_such_app"):
+            pass

@@ -556,3 +556,123 @@ def test_typed_app_without_helpers() -> None:
     with connect(_app) as session:
         session.send_text('{"user": "a", "text": "hey"}')
         assert json.loads(session.receive_text()) == {"user": "echo", "text": "HEY"}
+
+
+# State rules shared by every call ---------------------------------------------------------
+
+
+def test_the_classic_receives_need_an_accepted_connection_as_receive_does() -> None:
+    async def handler(ws: WebSocket[Any, Any]) -> None:
+        for receive in (ws.receive, ws.receive_text, ws.receive_bytes, ws.receive_json):
+            with pytest.raises(RuntimeError, match='call "accept" first'):
+                await receive()
+        await ws.accept()
+        await ws.send_text(await ws.receive_text())
+
+    with connect(app_of(handler)) as session:
+        session.send_text("still connected")
+        assert session.receive_text() == "still connected"
+
+
+@pytest.mark.anyio
+async def test_a_peer_leaving_during_the_handshake_gives_every_call_the_same_close_code() -> None:
+    events: list[dict[str, Any]] = [{"type": "websocket.disconnect"}]  # no code: the peer's close had none
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return events.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    ws = WebSocket(SCOPE, receive, send)
+    codes: list[int] = []
+    for call in (ws.accept, ws.receive, ws.receive_text, lambda: ws.send("late")):
+        with pytest.raises(WebSocketDisconnect) as left:
+            await call()
+        codes.append(left.value.code)
+    assert codes == [1005] * 4
+    async with ws:  # the peer left: nothing to accept, nothing to close
+        pass
+    assert sent == []
+
+
+def test_once_the_peer_left_every_send_raises_its_disconnect_whatever_the_server_does() -> None:
+    """Starlette's TestClient, unlike uvicorn, takes a send after the peer left without complaint."""
+    codes: list[int] = []
+
+    async def handler(ws: WebSocket[Any, Any]) -> None:
+        async with ws:
+            with pytest.raises(WebSocketDisconnect):
+                await ws.receive()
+            sends = (
+                lambda: ws.send("late"),
+                lambda: ws.send_text("late"),
+                lambda: ws.send_event({"type": "websocket.send", "text": "late"}),
+                lambda: ws.close(),
+            )
+            for send in sends:
+                try:
+                    await send()
+                except WebSocketDisconnect as left:
+                    codes.append(left.code)
+
+    with connect(app_of(handler)) as session:
+        session.close(4001)
+    assert codes == [4001] * 4
+
+
+def test_async_with_keeps_an_explicit_accept_and_a_second_accept_is_refused() -> None:
+    async def handler(ws: WebSocket[Any, Any]) -> None:
+        await ws.accept(subprotocol="v1")
+        async with ws:
+            with pytest.raises(RuntimeError, match="cannot accept: the connection is accepted already"):
+                await ws.accept()
+            await ws.send(await ws.receive())
+
+    with connect(app_of(handler), subprotocols=["v1"]) as session:
+        assert session.accepted_subprotocol == "v1"
+        session.send_text("echo")
+        assert session.receive_text() == "echo"
+        assert close_of(session) == (1000, "")
+
+
+def test_raw_events_are_checked_against_the_state() -> None:
+    async def handler(ws: WebSocket[Any, Any]) -> None:
+        with pytest.raises(RuntimeError, match=r"cannot send the ASGI event 'websocket\.http\.response\.body' now"):
+            await ws.send_event({"type": "websocket.http.response.body", "body": b""})
+        await ws.accept()
+        with pytest.raises(RuntimeError, match=r"cannot send the ASGI event 'websocket\.http\.response\.start' now"):
+            await ws.send_event({"type": "websocket.http.response.start", "status": 403, "headers": []})
+        await ws.send_text("accepted")
+
+    with connect(app_of(handler)) as session:
+        assert session.receive_text() == "accepted"
+        assert close_of(session) == (1000, "")
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"max_size": -1}, ValueError, "max_size must be a positive number of bytes or None, got -1"),
+        ({"max_size": "1 MiB"}, ValueError, "max_size must be a positive number of bytes or None, got '1 MiB'"),
+        ({"caught_close_codes": 1000}, TypeError, r"caught_close_codes must be close codes \(ints\)"),
+        ({"caught_close_codes": "1000"}, TypeError, r"caught_close_codes must be close codes \(ints\)"),
+    ],
+)
+def test_bad_options_are_refused_with_exact_messages(options: dict[str, Any], error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        WebSocket(SCOPE, _never, _never, **options)
+
+
+def test_message_too_large_counts_the_bytes_of_a_text_too_long_in_characters() -> None:
+    async def handler(ws: WebSocket[Any, Any]) -> None:
+        async with ws:
+            try:
+                await ws.receive()
+            except MessageTooLarge as error:
+                await ws.send(f"{error.size} > {error.max_size}")
+
+    with connect(app_of(handler, max_size=1000)) as session:
+        session.send_text("é" * 1001)
+        assert session.receive_text() == "2002 > 1000"

@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _asyncapi(args: argparse.Namespace) -> str:
-    app = load_app(args.target)
+    app = _load_app(args.target)
     if next(typed_routes(app), None) is None:
         raise _Failure(f"{args.target} has no typed WebSocket routes")
     title = args.title or _app_text(app, "title") or args.target
@@ -92,7 +92,7 @@ def _asyncapi(args: argparse.Namespace) -> str:
         raise _Failure(str(error)) from None
 
 
-def load_app(target: str) -> Any:
+def _load_app(target: str) -> Any:
     """Import `MODULE:ATTR` (ATTR may be dotted) and return the app; raise `_Failure` when it is not one."""
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -14,9 +15,9 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaV
 from pydantic_core import PydanticSerializationError, core_schema
 
 from ._asyncapi_examples import NO_EXAMPLE, example_candidates
-from ._asyncapi_types import discriminator, type_label, union_members
 from ._asyncapi_schema import REF_PREFIX, payload_target, require_discriminators, require_tag, to_asyncapi_schema
-from ._codecs import BytesCodec, Codec, PydanticCodec, TextCodec
+from ._asyncapi_types import discriminator, type_label, union_members
+from ._codecs import Codec, PydanticCodec
 from ._metadata import EndpointInfo
 
 __all__ = ["ASYNCAPI_VERSION", "ServerSpec", "build_document", "server_objects"]
@@ -37,7 +38,7 @@ _NOT_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
 _MODES: Mapping[Direction, JsonSchemaMode] = {"receive": "validation", "send": "serialization"}
 
 
-@dataclass
+@dataclass(eq=False)
 class _Variant:
     """One kind of message a route receives or sends: a type, or one member of a union."""
 
@@ -88,7 +89,7 @@ def build_document(
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     for (path, info), (received, sent) in zip(routes, variants, strict=True):
-        channel_id = _unique(_channel_id(path), channels)
+        channel_id = _channel_id(path, channels)
         received_keys = [messages.add(v) for v in received]
         sent_keys = [messages.add(v) for v in sent]
         channels[channel_id] = _channel(path, info, dict.fromkeys(received_keys + sent_keys))
@@ -130,9 +131,9 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
         raise TypeError(f"cannot document {tp!r}: {error}") from None
 
 
-def _key(label: str) -> str:
-    """A components key (letters, digits, `.`, `-`, `_`) for a label."""
-    return _NOT_KEY_CHARACTERS.sub("_", label).strip("_") or "message"
+def _key(label: str, default: str = "message") -> str:
+    """A key (letters, digits, `.`, `-`, `_`) for a label."""
+    return _NOT_KEY_CHARACTERS.sub("_", label).strip("_") or default
 
 
 def _generate_schemas(variants: Sequence[_Variant]) -> dict[str, Any]:
@@ -143,10 +144,8 @@ def _generate_schemas(variants: Sequence[_Variant]) -> dict[str, Any]:
     model whose validation and serialization schemas differ gets two
     (`Name-Input`, `Name-Output`).
     """
-    inputs: list[tuple[Hashable, JsonSchemaMode, TypeAdapter[Any]]] = [
-        (index, _MODES[variant.direction], variant.adapter)
-        for index, variant in enumerate(variants)
-        if variant.adapter is not None
+    inputs = [
+        (variant, _MODES[variant.direction], variant.adapter) for variant in variants if variant.adapter is not None
     ]
     if not inputs:
         return {}
@@ -154,10 +153,8 @@ def _generate_schemas(variants: Sequence[_Variant]) -> dict[str, Any]:
         inputs, by_alias=True, ref_template=REF_PREFIX + "{model}", schema_generator=_SchemaGenerator
     )
     schemas = {name: to_asyncapi_schema(schema) for name, schema in definitions.get("$defs", {}).items()}
-    for index, mode, _ in inputs:
-        assert isinstance(index, int)
-        variant = variants[index]
-        payload = require_discriminators(to_asyncapi_schema(by_key[(index, mode)]), schemas)
+    for variant, mode, _ in inputs:
+        payload = require_discriminators(to_asyncapi_schema(by_key[(variant, mode)]), schemas)
         if variant.tag is not None and variant.direction == "receive":
             payload = require_tag(payload, variant.tag, schemas)
         variant.payload = payload
@@ -174,10 +171,11 @@ class _Messages:
     def add(self, variant: _Variant) -> str:
         """Add the message of `variant` (unless an equal one is there); return its key."""
         message = self._message(variant)
-        name: str = message["name"]
-        key, n = name, 2
-        while key in self.objects and not _same_message(self.objects[key], message):
-            key, n = f"{name}_{n}", n + 1
+        key = next(
+            key
+            for key in _numbered(message["name"])
+            if key not in self.objects or _same_message(self.objects[key], message)
+        )
         self.objects.setdefault(key, message | {"name": key})
         return key
 
@@ -210,31 +208,29 @@ def _same_message(existing: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     }
 
 
-_PLAIN_MESSAGES: Mapping[str, tuple[str, str, dict[str, Any]]] = {
-    "text": ("Text", "Any text, in a text frame.", {"type": "string"}),
-    "bytes": ("Bytes", "Any bytes, in a binary frame.", {"type": "string", "format": "binary"}),
-    "json": ("JSON", "Any JSON value.", {}),
+_BUILT_IN_MESSAGES: Mapping[tuple[str, str], tuple[str, str, Mapping[str, str]]] = {
+    ("text", "text/plain"): ("Text", "Any text, in a text frame.", {"type": "string"}),
+    ("bytes", "application/octet-stream"): (
+        "Bytes", "Any bytes, in a binary frame.", {"type": "string", "format": "binary"}
+    ),
+    ("json", "application/json"): ("JSON", "Any JSON value.", {}),
 }
+"""Title, summary and payload schema of what the text, bytes and json codecs carry, by name and media type."""
 
 
 def _plain_message(codec: Codec[Any]) -> dict[str, Any]:
-    known = isinstance(codec, (TextCodec, BytesCodec)) or (isinstance(codec, PydanticCodec) and codec.name == "json")
-    if not known:  # a codec of the app's own: its name and media type are all there is to tell
-        return {"name": _key(codec.name), "title": codec.name, "contentType": codec.media_type}
-    title, summary, payload = _PLAIN_MESSAGES[codec.name]
-    return {
-        "name": codec.name,
-        "title": title,
-        "summary": summary,
-        "contentType": codec.media_type,
-        "payload": dict(payload),
-    }
+    message: dict[str, Any] = {"name": _key(codec.name), "title": codec.name, "contentType": codec.media_type}
+    known = _BUILT_IN_MESSAGES.get((codec.name, codec.media_type))
+    if known is None:  # a codec of the app's own: its name and media type are all there is to tell
+        return message
+    title, summary, payload = known
+    return message | {"title": title, "summary": summary, "payload": dict(payload)}
 
 
 def _example(variant: _Variant, schemas: Mapping[str, Any]) -> Any:
     """An example payload that the model accepts (received) or that the server would send (sent)."""
     adapter = variant.adapter
-    if adapter is None or variant.codec.media_type != "application/json":
+    if adapter is None:
         return NO_EXAMPLE
     unchecked = NO_EXAMPLE
     for candidate in example_candidates(variant.payload, schemas):
@@ -254,17 +250,17 @@ def _example(variant: _Variant, schemas: Mapping[str, Any]) -> Any:
     return unchecked if variant.direction == "send" else NO_EXAMPLE
 
 
-def _channel_id(path: str) -> str:
-    return _NOT_KEY_CHARACTERS.sub("_", _PATH_PARAMETER.sub(r"\1", path)).strip("_") or "root"
+def _channel_id(path: str, taken: Mapping[str, Any]) -> str:
+    """A channel key for a route path not in `taken`: `/rooms/{room}` is `rooms_room`."""
+    key = _key(_PATH_PARAMETER.sub(r"\1", path), default="root")
+    return next(candidate for candidate in _numbered(key) if candidate not in taken)
 
 
-def _unique(key: str, taken: Mapping[str, Any]) -> str:
-    n = 2
-    candidate = key
-    while candidate in taken:
-        candidate = f"{key}_{n}"
-        n += 1
-    return candidate
+def _numbered(key: str) -> Iterator[str]:
+    """`key`, then `key_2`, `key_3`, ...: candidates for a key that must not clash."""
+    yield key
+    for n in itertools.count(2):
+        yield f"{key}_{n}"
 
 
 def _channel(path: str, info: EndpointInfo, message_keys: Mapping[str, None]) -> dict[str, Any]:

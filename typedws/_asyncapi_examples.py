@@ -156,8 +156,6 @@ class _Generator:
                 kind = "object"
             elif "items" in schema:
                 kind = "array"
-            elif "default" in schema:
-                return schema["default"]
             else:
                 return None  # any value is valid
         if kind == "object":

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._asyncapi_schema import REF_PREFIX
+from ._asyncapi_schema import ref_name
 
 __all__ = ["Constraint", "Token", "constraints", "schema_anchor", "type_tokens"]
 
@@ -37,18 +37,13 @@ def schema_anchor(key: str) -> str:
     return f"schema-{key}"
 
 
-def _ref_target(schema: Any) -> str | None:
-    ref = schema.get("$ref") if isinstance(schema, Mapping) else None
-    return ref.removeprefix(REF_PREFIX) if isinstance(ref, str) and ref.startswith(REF_PREFIX) else None
-
-
 def type_tokens(schema: Any) -> tuple[Token, ...]:
     """A schema's type as people write it: `string`, `array of Item`, `"a" | "b"`, `Chat | null`."""
     if schema is False:
         return (Token("nothing"),)
     if not isinstance(schema, Mapping) or not schema.keys() - {"title", "description", "default", "examples"}:
         return (Token("any"),)
-    target = _ref_target(schema)
+    target = ref_name(schema)
     if target is not None:
         return (Token(target, schema_anchor(target)),)
     if "const" in schema:
@@ -113,7 +108,7 @@ def constraints(schema: Any) -> tuple[Constraint, ...]:
     found: list[Constraint] = []
     for part in _constrained_parts(schema):
         for keyword, label in _BOUNDS:
-            if keyword in part and not (keyword == "format" and part[keyword] == "binary"):
+            if keyword in part:
                 value = part[keyword]
                 constraint = Constraint(label, value if isinstance(value, str) else json.dumps(value))
                 if constraint not in found:

@@ -14,12 +14,12 @@ from typing import Any
 
 from ._asyncapi_view import (
     CLIENT_TO_SERVER,
+    SERVER_TO_CLIENT,
     ChannelView,
     Constraint,
     FieldRow,
     MessageView,
     PageView,
-    SERVER_TO_CLIENT,
     SchemaView,
     Token,
     read_document,
@@ -50,7 +50,6 @@ nav h2 { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.06em; co
 main { padding: 1.5rem 2.5rem 4rem; min-width: 0; }
 header h1 { margin: 0 0 0.3rem; font-size: 2rem; }
 .meta { color: var(--muted); margin: 0 0 1rem; }
-.text { white-space: pre-line; }
 section.channel { border-top: 2px solid var(--line); margin-top: 2.5rem; padding-top: 0.5rem; }
 h2 { font-size: 1.5rem; margin: 1rem 0 0.5rem; } h3 { font-size: 1.2rem; margin: 0 0 0.4rem; }
 h4 { font-size: 0.95rem; margin: 1rem 0 0.3rem; color: var(--muted); }
@@ -64,7 +63,7 @@ table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; font-size: 0.9
 th, td { text-align: left; vertical-align: top; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; }
 td.name code { font-weight: 600; } .muted { color: var(--muted); }
-.constraint { display: block; white-space: nowrap; }
+td > .constraint { display: block; white-space: nowrap; }
 pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 0.7rem 0.9rem;
   overflow-x: auto; margin: 0.3rem 0 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; margin: 0.6rem 0; }
@@ -151,13 +150,13 @@ def _channel(channel: ChannelView) -> str:
         f'<section class="channel" id="{_id(channel.anchor)}">',
         f"<h2><code>{escape(channel.address)}</code></h2>",
     ]
-    if channel.description or channel.summary:
-        parts.append(_text(channel.description or channel.summary))
+    if channel.description:
+        parts.append(_text(channel.description))
     facts = []
     if channel.title:
         facts.append(f"<dt>Handler</dt><dd><code>{escape(channel.title)}</code></dd>")
     if channel.max_message_bytes is not None:
-        facts.append(f"<dt>Largest message</dt><dd>{channel.max_message_bytes} bytes</dd>")
+        facts.append(f"<dt>Largest message</dt><dd>{channel.max_message_bytes:,} bytes</dd>")
     if facts:
         parts.append(f'<dl class="facts">{"".join(facts)}</dl>')
     if channel.parameters:
@@ -194,8 +193,8 @@ def _message(message: MessageView) -> str:
         f"<h3>{escape(message.title)}{key}</h3>",
         "<p>" + "".join(_badge(d) for d in message.directions) + f" <code>{escape(message.content_type)}</code></p>",
     ]
-    if message.description or message.summary:
-        parts.append(_text(message.description or message.summary))
+    if message.description:
+        parts.append(_text(message.description))
     if message.payload is not None:
         parts.append(_schema_body(message.payload, describe=False))
     else:
@@ -234,11 +233,12 @@ def _schema_body(schema: SchemaView, *, describe: bool = True) -> str:
     elif schema.values:
         parts.append("<p>One of: " + ", ".join(f"<code>{escape(v)}</code>" for v in schema.values) + "</p>")
     else:
-        parts.append(f"<p>Type: {_type(schema.type)}</p>")
+        parts.append("<p>" + ", ".join([f"Type: {_type(schema.type)}", *map(_constraint, schema.constraints)]) + "</p>")
     return "".join(parts)
 
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _NOT_REQUIRED = '<span class="muted">no</span>'
 
 
@@ -264,7 +264,9 @@ def _type(tokens: Iterable[Token]) -> str:
 
 
 def _text(text: str) -> str:
-    return f'<p class="text">{_inline(text)}</p>'
+    """Paragraphs (separated by blank lines, as in docstrings), each on lines as wide as the page."""
+    paragraphs = _PARAGRAPH_BREAK.split(text.strip())
+    return "".join(f"<p>{_inline(' '.join(paragraph.split()))}</p>" for paragraph in paragraphs)
 
 
 def _inline(text: str) -> str:

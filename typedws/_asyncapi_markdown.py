@@ -48,8 +48,8 @@ def to_markdown(document: Mapping[str, Any]) -> str:
 
 def _channel(channel: ChannelView) -> list[str]:
     out = [_anchor(channel.anchor), f"### {_code(channel.address)}", ""]
-    if channel.description or channel.summary:
-        out += [channel.description or channel.summary, ""]
+    if channel.description:
+        out += [channel.description, ""]
     if channel.title:
         out += [f"Handler: {_code(channel.title)}", ""]
     if channel.parameters:
@@ -57,7 +57,7 @@ def _channel(channel: ChannelView) -> list[str]:
         out += [_row(_code(name), _cell(description)) for name, description in channel.parameters]
         out.append("")
     if channel.max_message_bytes is not None:
-        out += [f"Largest message accepted: {channel.max_message_bytes} bytes.", ""]
+        out += [f"Largest message accepted: {channel.max_message_bytes:,} bytes.", ""]
     out += [
         f"Client → server: {_message_links(channel.received)}  ",
         f"Server → client: {_message_links(channel.sent)}",
@@ -76,8 +76,8 @@ def _message(message: MessageView) -> list[str]:
     key = f" ({_code(message.key)})" if message.key.casefold() != message.title.casefold() else ""
     out = [_anchor(message.anchor), f"#### {_escape(message.title)}{key}", ""]
     out += [f"*{' and '.join(message.directions) or 'unused'}* · {_code(message.content_type)}", ""]
-    if message.description or message.summary:
-        out += [message.description or message.summary, ""]
+    if message.description:
+        out += [message.description, ""]
     if message.payload is not None:
         out += _schema_body(message.payload, describe=False)
     else:
@@ -102,7 +102,7 @@ def _schema_body(schema: SchemaView, *, describe: bool = True) -> list[str]:
     elif schema.values:
         out += ["One of: " + ", ".join(_code(v) for v in schema.values), ""]
     else:
-        out += [f"Type: {_type(schema.type)}", ""]
+        out += [", ".join([f"Type: {_type(schema.type)}", *map(_constraint, schema.constraints)]), ""]
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ._asyncapi_fields import Constraint, Token, constraints, schema_anchor, type_tokens
-from ._asyncapi_schema import REF_PREFIX, payload_target
+from ._asyncapi_schema import payload_target, ref_name, subschemas
 
 __all__ = [
     "CLIENT_TO_SERVER",
@@ -46,7 +46,7 @@ class FieldRow:
 
 @dataclass(frozen=True)
 class SchemaView:
-    """A schema: its type, its fields when it is an object, its values when it is an enum."""
+    """A schema: its type and rules, its fields when it is an object, its values when it is an enum."""
 
     key: str | None
     """The name under `components.schemas`, or `None` for a schema written in place."""
@@ -54,6 +54,7 @@ class SchemaView:
     title: str
     description: str
     type: tuple[Token, ...]
+    constraints: tuple[Constraint, ...]
     fields: tuple[FieldRow, ...]
     values: tuple[str, ...]
     """An enum's values, as JSON."""
@@ -66,8 +67,8 @@ class MessageView:
     key: str
     anchor: str
     title: str
-    summary: str
     description: str
+    """The description, else the summary."""
     content_type: str
     directions: tuple[str, ...]
     """`"client → server"` and/or `"server → client"`."""
@@ -86,6 +87,7 @@ class ChannelView:
     title: str
     summary: str
     description: str
+    """The description, else the summary."""
     parameters: tuple[tuple[str, str], ...]
     max_message_bytes: int | None
     messages: tuple[MessageView, ...]
@@ -172,7 +174,7 @@ def _channel(
     for message_key, message in _mapping(channel.get("messages")).items():
         ref = _text(_mapping(message).get("$ref"))
         body = messages.get(ref.removeprefix(_MESSAGE_REF), {}) if ref else message
-        ways = tuple(sorted(set(directions.get(message_key, ())), key=[CLIENT_TO_SERVER, SERVER_TO_CLIENT].index))
+        ways = tuple(way for way in (CLIENT_TO_SERVER, SERVER_TO_CLIENT) if way in directions.get(message_key, ()))
         views.append(_message(message_key, f"{anchor}-message-{message_key}", _mapping(body), schemas, ways))
     # Messages alike in title (one model's received and sent forms) go by their keys.
     titles = Counter(view.title for view in views)
@@ -184,7 +186,7 @@ def _channel(
         address=_text(channel.get("address")) or key,
         title=_text(channel.get("title")),
         summary=_text(channel.get("summary")),
-        description=_text(channel.get("description")),
+        description=_text(channel.get("description")) or _text(channel.get("summary")),
         parameters=tuple(
             (name, _text(_mapping(parameter).get("description")))
             for name, parameter in _mapping(channel.get("parameters")).items()
@@ -209,8 +211,7 @@ def _message(
         key=key,
         anchor=anchor,
         title=_text(message.get("title")) or key,
-        summary=_text(message.get("summary")),
-        description=_text(message.get("description")),
+        description=_text(message.get("description")) or _text(message.get("summary")),
         content_type=_text(message.get("contentType")) or "application/json",
         directions=directions,
         payload=None if payload is None else _schema(_payload_schema(payload, schemas), schemas, target),
@@ -239,6 +240,7 @@ def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaV
         title=_text(schema.get("title")) or key or "",
         description=_text(schema.get("description")),
         type=type_tokens(schema),
+        constraints=constraints(schema),
         fields=tuple(
             FieldRow(
                 name=name,
@@ -255,32 +257,19 @@ def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaV
 
 def _nested_schema_keys(messages: Mapping[str, Any], schemas: Mapping[str, Any]) -> list[str]:
     """Keys of the schemas that message payloads refer to from inside (field types), in a stable order."""
-    pending: list[Any] = []
-    for message in messages.values():
-        pending.append(_payload_schema(_mapping(message).get("payload"), schemas))
-    found: dict[str, None] = {}
+    pending = [_payload_schema(_mapping(message).get("payload"), schemas) for message in messages.values()]
+    found: set[str] = set()
     while pending:
         for key in _refs(pending.pop()):
             if key in schemas and key not in found:
-                found[key] = None
+                found.add(key)
                 pending.append(schemas[key])
     return sorted(found)
 
 
-_DATA_KEYWORDS = frozenset({"examples", "default", "const", "enum"})
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})
-
-
 def _refs(schema: Any) -> Iterator[str]:
-    if isinstance(schema, Mapping):
-        for name, value in schema.items():
-            if name == "$ref" and isinstance(value, str) and value.startswith(REF_PREFIX):
-                yield value.removeprefix(REF_PREFIX)
-            elif name in _SCHEMA_MAPS and isinstance(value, Mapping):
-                for sub in value.values():
-                    yield from _refs(sub)
-            elif name not in _DATA_KEYWORDS:
-                yield from _refs(value)
-    elif isinstance(schema, list):
-        for item in schema:
-            yield from _refs(item)
+    name = ref_name(schema)
+    if name is not None:
+        yield name
+    for sub in subschemas(schema):
+        yield from _refs(sub)

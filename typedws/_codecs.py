@@ -68,10 +68,10 @@ ValueType: TypeAlias = ValueTypeName | type[T] | TypeAdapter[T] | Codec[T]
 
 def _check_size(frame: str | bytes, max_size: int) -> None:
     size = len(frame)
-    # A character is at most 4 bytes of UTF-8: only a long non-ASCII str needs encoding to be measured.
-    if size > max_size or (
-        size * 4 > max_size and type(frame) is str and not frame.isascii() and (size := len(frame.encode())) > max_size
-    ):
+    # A character is 1 to 4 bytes of UTF-8: a str is encoded to be measured only when that can matter.
+    if type(frame) is str and size * 4 > max_size and not frame.isascii():
+        size = len(frame.encode())
+    if size > max_size:
         raise MessageTooLarge(size, max_size)
 
 
@@ -241,6 +241,14 @@ _CODECS: dict[object, Codec[Any]] = {None: TEXT, "text": TEXT, "bytes": BYTES, "
 
 _ADAPTER_CODECS: weakref.WeakKeyDictionary[TypeAdapter[Any], Codec[Any]] = weakref.WeakKeyDictionary()
 """Codecs of the adapters resolved so far, kept as long as their adapter lives."""
+
+
+def codecs_for(value_type: object, receive_type: object, send_type: object) -> tuple[Codec[Any], Codec[Any]]:
+    """The receive and send codecs of a connection: `value_type` sets both, unless it is `None`."""
+    if value_type is None:
+        return codec_for(receive_type), codec_for(send_type)
+    codec = codec_for(value_type)
+    return codec, codec
 
 
 def codec_for(value_type: object) -> Codec[Any]:

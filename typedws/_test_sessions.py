@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Generic, TypedDict
 
@@ -15,7 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 from typing_extensions import Self, TypeVar
 
 from ._codecs import Codec
-from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES
+from ._connection import checked_caught_codes, event_of, frame_of, truncate_reason
 
 __all__ = ["AsyncWebSocketTestSession", "ConnectOptions", "WebSocketTestSession"]
 
@@ -24,12 +24,14 @@ SendT = TypeVar("SendT", contravariant=True, default=str)
 
 
 class ConnectOptions(TypedDict, total=False):
-    """Handshake options of `websocket_connect`, beside the value types."""
+    """Options of `websocket_connect`, beside the value types."""
 
     subprotocols: Sequence[str]
     """Subprotocols to offer, in order of preference."""
     headers: Mapping[str, str]
     """Extra handshake request headers."""
+    caught_close_codes: Iterable[int] | None
+    """Close codes of the app that end the session's iteration quietly; `None` means `DEFAULT_CAUGHT_CLOSE_CODES`."""
 
 
 class _Closed:
@@ -51,42 +53,44 @@ class _Closed:
 class _Session(Generic[RecvT, SendT]):
     """What both sessions share: codecs, frames and the closing state."""
 
-    def __init__(self, receive_codec: Codec[RecvT], send_codec: Codec[SendT]) -> None:
+    def __init__(
+        self, receive_codec: Codec[RecvT], send_codec: Codec[SendT], caught_close_codes: Iterable[int] | None
+    ) -> None:
         self.receive_codec = receive_codec
         """Decodes the frames the app sends into `RecvT` values."""
         self.send_codec = send_codec
         """Encodes `SendT` values into frames for the app."""
+        self.caught_close_codes = checked_caught_codes(caught_close_codes)
+        """Close codes of the app that end the session's iteration quietly."""
         self.accepted_subprotocol: str | None = None
         """The subprotocol the app chose when accepting, if any."""
         self._closed: _Closed | None = None
 
-    def _sent(self, value: SendT) -> Message:
-        frame = self.send_codec.encode(value)
-        return self._frame_message(frame)
-
-    def _frame_message(self, frame: str | bytes) -> Message:
+    def _event_of(self, frame: str | bytes) -> Message:
+        """The event that brings `frame` to the app; raises once the connection is closed."""
         if self._closed is not None:
             raise self._closed.error()
-        if isinstance(frame, str):
-            return {"type": "websocket.receive", "text": frame}
-        return {"type": "websocket.receive", "bytes": frame}
+        return event_of("websocket.receive", frame)
 
     def _frame_of(self, message: Message) -> str | bytes:
-        """The frame a message from the app carries; raises `WebSocketDisconnect` for its close."""
+        """The frame an event from the app carries; raises `WebSocketDisconnect` for its close."""
         kind = message["type"]
         if kind == "websocket.send":
-            text: str | None = message.get("text")
-            if text is None:
-                data: bytes = message["bytes"]
-                return data
-            return text
+            return frame_of(message)
         if kind == "websocket.close":
             self._closed = _Closed(True, message.get("code", 1000), message.get("reason") or "")
             raise self._closed.error()
         raise RuntimeError(f"unexpected ASGI message from the app: {kind!r}")
 
+    def _closed_by_us(self, code: int, reason: str | None) -> str:
+        """Record that the session closed the connection; the reason as a close frame carries it."""
+        reason = truncate_reason(reason)
+        if self._closed is None:
+            self._closed = _Closed(False, code, reason)
+        return reason
+
     def _ends_iteration(self, error: WebSocketDisconnect) -> bool:
-        return error.code in DEFAULT_CAUGHT_CLOSE_CODES
+        return error.code in self.caught_close_codes
 
 
 class WebSocketTestSession(_Session[RecvT, SendT]):
@@ -94,7 +98,8 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
 
     Made by `TestClient.websocket_connect`; use it as a context manager. A
     close from the app raises `WebSocketDisconnect` with the app's code;
-    iteration ends quietly on a normal close (1000, 1001, 1005, 1006).
+    iteration ends quietly on a close with one of `caught_close_codes`
+    (default 1000, 1001, 1005, 1006).
     """
 
     def __init__(
@@ -102,8 +107,9 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
         session: starlette_testclient.WebSocketTestSession,
         receive_codec: Codec[RecvT],
         send_codec: Codec[SendT],
+        caught_close_codes: Iterable[int] | None = None,
     ) -> None:
-        super().__init__(receive_codec, send_codec)
+        super().__init__(receive_codec, send_codec, caught_close_codes)
         self.session = session
         """Starlette's untyped session underneath, for raw ASGI messages."""
 
@@ -119,11 +125,11 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
 
     def send(self, value: SendT) -> None:
         """Send a value; raises `TypeError`, before sending, when it is not a `SendT`."""
-        self.session.send(self._sent(value))
+        self.session.send(self._event_of(self.send_codec.encode(value)))
 
     def send_frame(self, frame: str | bytes) -> None:
         """Send a raw text (`str`) or binary (`bytes`) frame, whatever it holds: for testing bad input."""
-        self.session.send(self._frame_message(frame))
+        self.session.send(self._event_of(frame))
 
     def receive(self) -> RecvT:
         """Receive the next value; raises `WebSocketDisconnect` when the app closed, `MessageError` when invalid."""
@@ -136,13 +142,12 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
         return self._frame_of(self.session.receive())
 
     def close(self, code: int = 1000, reason: str | None = None) -> None:
-        """Close the connection from the client's side."""
+        """Close the connection from the client's side (the reason cut to 123 bytes of UTF-8); no-op once closed."""
         if self._closed is None:
-            self._closed = _Closed(False, code, reason or "")
-            self.session.close(code, reason)
+            self.session.close(code, self._closed_by_us(code, reason))
 
     def __iter__(self) -> Iterator[RecvT]:
-        """The received values, until the app closes normally."""
+        """The received values, until the app closes with one of `caught_close_codes`."""
         while True:
             try:
                 yield self.receive()
@@ -158,13 +163,21 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
     Made by `AsyncTestClient.websocket_connect`; use it with `async with`,
     which runs the app's handler as a task. A close from the app raises
     `WebSocketDisconnect` with the app's code; `async for` ends quietly on a
-    normal close (1000, 1001, 1005, 1006). Leaving the block closes the
-    connection (1000, unless closed already), waits for the handler to finish,
-    and raises the exception it crashed with, if any.
+    close with one of `caught_close_codes` (default 1000, 1001, 1005, 1006).
+    Leaving the block closes the connection (1000, unless closed already),
+    waits for the handler to finish, and raises the exception it crashed
+    with, if any.
     """
 
-    def __init__(self, app: ASGIApp, scope: Scope, receive_codec: Codec[RecvT], send_codec: Codec[SendT]) -> None:
-        super().__init__(receive_codec, send_codec)
+    def __init__(
+        self,
+        app: ASGIApp,
+        scope: Scope,
+        receive_codec: Codec[RecvT],
+        send_codec: Codec[SendT],
+        caught_close_codes: Iterable[int] | None = None,
+    ) -> None:
+        super().__init__(receive_codec, send_codec, caught_close_codes)
         self.scope = scope
         """The ASGI scope the app is called with."""
         self._app = app
@@ -199,7 +212,8 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
         if tasks is None:
             return
         try:
-            await self._send_disconnect(1000 if self._closed is None else self._closed.code, None)
+            closed = self._closed or _Closed(False, 1000, "")
+            await self._send_disconnect(closed.code, closed.reason)
             if exc is not None:  # the test failed: do not wait for a handler that may never end
                 tasks.cancel_scope.cancel()
             await tasks.__aexit__(None, None, None)
@@ -230,18 +244,18 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
         except anyio.EndOfStream:  # the app ended without closing: a server drops the connection
             return {"type": "websocket.close", "code": 1006, "reason": ""}
 
-    async def _send_disconnect(self, code: int, reason: str | None) -> None:
+    async def _send_disconnect(self, code: int, reason: str) -> None:
         if not self._disconnect_sent:
             self._disconnect_sent = True
-            await self._to_app.send({"type": "websocket.disconnect", "code": code, "reason": reason or ""})
+            await self._to_app.send({"type": "websocket.disconnect", "code": code, "reason": reason})
 
     async def send(self, value: SendT) -> None:
         """Send a value; raises `TypeError`, before sending, when it is not a `SendT`."""
-        await self._to_app.send(self._sent(value))
+        await self._to_app.send(self._event_of(self.send_codec.encode(value)))
 
     async def send_frame(self, frame: str | bytes) -> None:
         """Send a raw text (`str`) or binary (`bytes`) frame, whatever it holds: for testing bad input."""
-        await self._to_app.send(self._frame_message(frame))
+        await self._to_app.send(self._event_of(frame))
 
     async def receive(self) -> RecvT:
         """Receive the next value; raises `WebSocketDisconnect` when the app closed, `MessageError` when invalid."""
@@ -254,10 +268,11 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
         return self._frame_of(await self._next_message())
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
-        """Close the connection from the client's side; the handler receives a disconnect with `code`."""
-        if self._closed is None:
-            self._closed = _Closed(False, code, reason or "")
-        await self._send_disconnect(code, reason)
+        """Close the connection from the client's side (the reason cut to 123 bytes of UTF-8); no-op once closed.
+
+        The handler receives a disconnect with `code`.
+        """
+        await self._send_disconnect(code, self._closed_by_us(code, reason))
 
     def __aiter__(self) -> Self:
         return self

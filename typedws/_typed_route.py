@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, Literal, overload
 
@@ -14,12 +13,11 @@ from starlette.websockets import WebSocket as StarletteWebSocket
 from typing_extensions import TypeVar
 
 from ._codecs import Codec
+from ._connection import checked_caught_codes, checked_max_size
 from ._metadata import INFO_ATTRIBUTE, EndpointInfo
-from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES, WebSocket
+from ._websocket import WebSocket
 
 __all__ = ["TypedRoute"]
-
-logger = logging.getLogger("typedws")
 
 InT = TypeVar("InT", covariant=True)
 OutT = TypeVar("OutT", contravariant=True)
@@ -45,16 +43,12 @@ class TypedRoute(Generic[InT, OutT]):
         caught_close_codes: Iterable[int] | None,
         max_size: int | None,
     ) -> None:
-        if max_size is not None and max_size <= 0:
-            raise ValueError(f"max_size must be a positive number of bytes or None, got {max_size!r}")
+        self._caught_close_codes = checked_caught_codes(caught_close_codes)
+        self._max_size = checked_max_size(max_size)
         functools.update_wrapper(self, handler)
         self._receive_codec = receive_codec
         self._send_codec = send_codec
         self._parameter = parameter
-        self._caught_close_codes = frozenset(
-            DEFAULT_CAUGHT_CLOSE_CODES if caught_close_codes is None else caught_close_codes
-        )
-        self._max_size = max_size
         self.info = EndpointInfo(
             name=handler.__name__,
             description=inspect.getdoc(handler),
@@ -90,6 +84,9 @@ class TypedRoute(Generic[InT, OutT]):
             raise TypeError(f"{self.info.name} expects a starlette WebSocket as {self._parameter!r}")
         # Built on the raw ASGI callables: Starlette's per-message state tracking is redundant here.
         ws = self._connect(websocket.scope, websocket._receive, websocket._send)
+        # A dependency may have accepted the connection already.
+        ws.client_state = websocket.client_state
+        ws.application_state = websocket.application_state
         try:
             await self._serve(ws, {**arguments, self._parameter: ws})
         finally:  # keep FastAPI's view of the connection right for any exception handler after us

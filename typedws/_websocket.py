@@ -17,7 +17,18 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._codecs import Codec, codec_for
+from ._codecs import Codec, codec_for, codecs_for
+from ._connection import (
+    DEFAULT_CAUGHT_CLOSE_CODES,
+    DEFAULT_MAX_SIZE,
+    checked_caught_codes,
+    checked_max_size,
+    close_of,
+    ending_in,
+    event_of,
+    frame_of,
+    truncate_reason,
+)
 from ._errors import MessageError
 
 __all__ = ["DEFAULT_CAUGHT_CLOSE_CODES", "DEFAULT_MAX_SIZE", "ConnectionOptions", "WebSocket"]
@@ -30,23 +41,19 @@ _V = TypeVar("_V")
 _R = TypeVar("_R")
 _S = TypeVar("_S")
 
-DEFAULT_MAX_SIZE = 1024 * 1024
-"""The largest message a connection accepts by default, in bytes (1 MiB)."""
-
-DEFAULT_CAUGHT_CLOSE_CODES: tuple[int, ...] = (1000, 1001, 1005, 1006)
-"""Disconnects that end `async with ws:` and `async for` quietly.
-
-1000 (normal closure) and 1001 (going away), as in the classic API, plus the
-two codes RFC 6455 reserves for closes that carry no code of the peer's:
-1005 (a close frame without a code, as browsers send for `ws.close()`) and
-1006 (the connection dropped without a close frame).
-"""
-
-_DEFAULT_CAUGHT = frozenset(DEFAULT_CAUGHT_CLOSE_CODES)
 _SENDS_BETWEEN_PAUSES = 64
-_MAX_REASON_BYTES = 123
+_CONNECTING = WebSocketState.CONNECTING
 _CONNECTED = WebSocketState.CONNECTED
+_RESPONSE = WebSocketState.RESPONSE
 _DISCONNECTED = WebSocketState.DISCONNECTED
+
+_SENDABLE: dict[WebSocketState, frozenset[str]] = {
+    _CONNECTING: frozenset({"websocket.accept", "websocket.close", "websocket.http.response.start"}),
+    _CONNECTED: frozenset({"websocket.send", "websocket.close"}),
+    _RESPONSE: frozenset({"websocket.http.response.body"}),
+    _DISCONNECTED: frozenset(),
+}
+"""The ASGI events the application may send in each of its states."""
 
 
 class ConnectionOptions(TypedDict, total=False):
@@ -340,24 +347,16 @@ class WebSocket(Generic[InT, OutT]):
     ) -> None:
         if scope["type"] != "websocket":
             raise ValueError(f"a WebSocket needs a 'websocket' scope, got {scope['type']!r}")
-        receive_codec: Codec[Any]
-        send_codec: Codec[Any]
-        if value_type is None:
-            receive_codec = codec_for(receive_type)
-            send_codec = codec_for(send_type)
-        else:
-            receive_codec = send_codec = codec_for(value_type)
-        if max_size is not None and max_size <= 0:
-            raise ValueError(f"max_size must be a positive number of bytes or None, got {max_size!r}")
+        receive_codec, send_codec = codecs_for(value_type, receive_type, send_type)
         self.scope = scope
         """The ASGI connection scope."""
         self.receive_codec: Codec[InT] = receive_codec
         """The codec turning received frames into `InT` values."""
         self.send_codec: Codec[OutT] = send_codec
         """The codec turning `OutT` values into frames."""
-        self.caught_close_codes = _DEFAULT_CAUGHT if caught_close_codes is None else frozenset(caught_close_codes)
+        self.caught_close_codes = checked_caught_codes(caught_close_codes)
         """Close codes of disconnects that end `async with` and `async for` quietly."""
-        self.max_size = max_size
+        self.max_size = checked_max_size(max_size)
         """The largest message accepted, in bytes, or `None` for no limit."""
         self.client_state = WebSocketState.CONNECTING
         """Where the peer's side of the connection is."""
@@ -368,7 +367,7 @@ class WebSocket(Generic[InT, OutT]):
         self._decode = self.receive_codec.decode
         self._encode = self.send_codec.encode
         self._connection: HTTPConnection | None = None
-        self._peer_left: tuple[int, str | None] | None = None
+        self._peer_left: tuple[int, str] | None = None
         self._sends_in_a_row = 0
 
     def __repr__(self) -> str:
@@ -428,11 +427,15 @@ class WebSocket(Generic[InT, OutT]):
     # Handshake and closing ------------------------------------------------------
 
     async def accept(self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None) -> None:
-        """Accept the connection, optionally choosing a subprotocol and adding response headers."""
-        if self.client_state is WebSocketState.CONNECTING:
+        """Accept the connection, optionally choosing a subprotocol and adding response headers.
+
+        Raises `WebSocketDisconnect` when the peer left during the handshake,
+        and `RuntimeError` when the connection is accepted or closed already.
+        """
+        if self.client_state is _CONNECTING:
             message = await self.receive_event()
             if message["type"] == "websocket.disconnect":
-                raise WebSocketDisconnect(message.get("code", 1006), message.get("reason"))
+                raise WebSocketDisconnect(*close_of(message))
         await self.send_event(
             {"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())}
         )
@@ -440,13 +443,15 @@ class WebSocket(Generic[InT, OutT]):
     async def close(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str | None = None) -> None:
         """Close the connection with `code` and an optional `reason` (cut to 123 bytes of UTF-8).
 
-        Before `accept()`, this refuses the handshake.
+        Before `accept()`, this refuses the handshake. Raises
+        `WebSocketDisconnect` once the peer has left (`ensure_closed` does not),
+        and `RuntimeError` once the connection is closed.
         """
-        await self.send_event({"type": "websocket.close", "code": code, "reason": _truncate_reason(reason)})
+        await self.send_event({"type": "websocket.close", "code": code, "reason": truncate_reason(reason)})
 
     async def ensure_closed(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str | None = None) -> None:
         """Close the connection unless it is closed already; safe after the peer left."""
-        if self.application_state is _DISCONNECTED or self.client_state is _DISCONNECTED:
+        if self.client_state is _DISCONNECTED or self.application_state not in (_CONNECTING, _CONNECTED):
             return
         try:
             await self.close(code, reason)
@@ -454,10 +459,12 @@ class WebSocket(Generic[InT, OutT]):
             pass
 
     async def __aenter__(self) -> Self:
-        try:
-            await self.accept()
-        except WebSocketDisconnect:
-            pass  # the peer left during the handshake: the body's first receive() or send() says so
+        """Accept the connection, unless the handler accepted it already (to choose a subprotocol, say)."""
+        if self.application_state is _CONNECTING:
+            try:
+                await self.accept()
+            except WebSocketDisconnect:
+                pass  # the peer left during the handshake: the body's first receive() or send() says so
         return self
 
     async def __aexit__(
@@ -473,25 +480,27 @@ class WebSocket(Generic[InT, OutT]):
         """Close the connection as the exception that ended its handler calls for.
 
         Returns the close code and whether `exc` must propagate. Whatever the
-        peer did ends quietly: a disconnect of any code (or an exception group
-        of nothing else), a `MessageError` (closed with its code), Starlette's
-        `WebSocketException` (closed with its code). The handler's own errors
-        close with 1011 and propagate, for the server to log them; a
-        cancellation closes with 1001 and propagates.
+        peer did ends quietly: a disconnect of any code (codes outside
+        `caught_close_codes` are logged at INFO), a `MessageError` (closed
+        with its code), Starlette's `WebSocketException` (closed with its
+        code), and an exception group holding nothing else (as a task group
+        raises; its first disconnect, else its first error, decides). The
+        handler's own errors close with 1011 and propagate, for the server to
+        log them; a cancellation closes with 1001 and propagates.
         """
-        disconnect = _disconnect_in(exc)
-        if disconnect is not None:
-            if disconnect.code not in self.caught_close_codes:
-                logger.info("%r: the peer left with close code %s", self, disconnect.code)
+        ending = ending_in(exc)
+        if isinstance(ending, WebSocketDisconnect):
+            if ending.code not in self.caught_close_codes:
+                logger.info("%r: the peer left with close code %s", self, ending.code)
             await self.ensure_closed()
-            return disconnect.code, False
-        if isinstance(exc, MessageError):
-            logger.debug("closing %r with %d: %s", self, exc.close_code, exc)
-            await self.ensure_closed(exc.close_code, exc.reason)
-            return exc.close_code, False
-        if isinstance(exc, WebSocketException):  # Starlette's way to close with a chosen code
-            await self.ensure_closed(exc.code, exc.reason)
-            return exc.code, False
+            return ending.code, False
+        if isinstance(ending, MessageError):
+            logger.debug("closing %r with %d: %s", self, ending.close_code, ending)
+            await self.ensure_closed(ending.close_code, ending.reason)
+            return ending.close_code, False
+        if isinstance(ending, WebSocketException):  # Starlette's way to close with a chosen code
+            await self.ensure_closed(ending.code, ending.reason)
+            return ending.code, False
         code = status.WS_1011_INTERNAL_ERROR if isinstance(exc, Exception) else status.WS_1001_GOING_AWAY
         await self.ensure_closed(code, "internal error" if code == status.WS_1011_INTERNAL_ERROR else None)
         return code, True
@@ -521,12 +530,13 @@ class WebSocket(Generic[InT, OutT]):
         `OutT`, and `WebSocketDisconnect` when the peer is gone.
         """
         frame = self._encode(value)
+        # `event_of("websocket.send", frame)`, inlined: this is the hot path.
         if type(frame) is str:
             message: Message = {"type": "websocket.send", "text": frame}
         else:
             message = {"type": "websocket.send", "bytes": frame}
-        if self.application_state is not _CONNECTED:
-            self._refuse_send()
+        if self.application_state is not _CONNECTED or self._peer_left is not None:
+            self._refuse_send("websocket.send")
         self._sends_in_a_row += 1
         if self._sends_in_a_row >= _SENDS_BETWEEN_PAUSES:
             await self._pause()
@@ -588,13 +598,17 @@ class WebSocket(Generic[InT, OutT]):
         await self._send_with(_JSON, data)
 
     async def _receive_with(self, codec: Codec[_V]) -> _V:
-        message = await self.receive_event()
+        """`receive`, with another codec."""
+        if self.client_state is not _CONNECTED:
+            self._refuse_receive()
+        message = await self._receive()
+        self._sends_in_a_row = 0
         if message["type"] == "websocket.receive":
-            return codec.decode(_frame_of(message), self.max_size)
+            return codec.decode(frame_of(message), self.max_size)
         self._disconnected(message)
 
     async def _send_with(self, codec: Codec[_V], value: _V) -> None:
-        await self.send_event(_message_of(codec.encode(value)))
+        await self.send_event(event_of("websocket.send", codec.encode(value)))
 
     # Raw ASGI events -------------------------------------------------------------------
 
@@ -609,41 +623,51 @@ class WebSocket(Generic[InT, OutT]):
             self.client_state = _CONNECTED
         elif kind == "websocket.disconnect":
             self.client_state = _DISCONNECTED
-            self._peer_left = (message.get("code", status.WS_1000_NORMAL_CLOSURE), message.get("reason"))
+            self._peer_left = close_of(message)
         elif self.client_state is not _CONNECTED:
             raise RuntimeError(f'expected the ASGI event "websocket.connect", got {kind!r}')
         return message
 
     async def send_event(self, message: Message) -> None:
-        """Send a raw ASGI event, keeping track of the connection's state."""
+        """Send a raw ASGI event, keeping track of the connection's state.
+
+        Raises `WebSocketDisconnect` once the peer has left, and
+        `RuntimeError` for an event the connection's state does not allow
+        (a second accept, a message before accepting or after closing).
+        """
         kind = message["type"]
         state = self.application_state
-        if state is _DISCONNECTED or (state is WebSocketState.CONNECTING and kind == "websocket.send"):
-            self._refuse_send()
+        if kind not in _SENDABLE[state] or self._peer_left is not None:
+            self._refuse_send(kind)
         self._sends_in_a_row += 1
         if self._sends_in_a_row >= _SENDS_BETWEEN_PAUSES:
             await self._pause()
+        # The state changes before the event is sent, so that another task sees it at once.
+        if kind == "websocket.accept":
+            self.application_state = _CONNECTED
+        elif kind == "websocket.close":
+            self.application_state = _DISCONNECTED
+        elif kind == "websocket.http.response.start":
+            self.application_state = _RESPONSE
+        elif kind == "websocket.http.response.body" and not message.get("more_body", False):
+            self.application_state = _DISCONNECTED
         try:
             await self._send(message)
         except OSError:
             self._lost()
-        if kind == "websocket.accept":
-            self.application_state = _CONNECTED
-        elif kind in ("websocket.close", "websocket.http.response.start"):
-            self.application_state = _DISCONNECTED
 
     # State errors ------------------------------------------------------------------------
 
     def _disconnected(self, message: Message) -> NoReturn:
         self.client_state = _DISCONNECTED
-        self._peer_left = (message.get("code", status.WS_1000_NORMAL_CLOSURE), message.get("reason"))
+        self._peer_left = close_of(message)
         raise WebSocketDisconnect(*self._peer_left)
 
     def _lost(self) -> NoReturn:
         """The server could not send: the peer is gone, without a close frame unless one arrived."""
         self.application_state = _DISCONNECTED
         if self._peer_left is None:
-            self._peer_left = (status.WS_1006_ABNORMAL_CLOSURE, None)
+            self._peer_left = (status.WS_1006_ABNORMAL_CLOSURE, "")
         raise WebSocketDisconnect(*self._peer_left) from None
 
     def _refuse_receive(self) -> NoReturn:
@@ -651,12 +675,18 @@ class WebSocket(Generic[InT, OutT]):
             raise WebSocketDisconnect(*self._peer_left)
         raise RuntimeError('the connection is not accepted yet: call "accept" first')
 
-    def _refuse_send(self) -> NoReturn:
+    def _refuse_send(self, kind: str) -> NoReturn:
         if self._peer_left is not None:  # once the peer has left, every send says so
             raise WebSocketDisconnect(*self._peer_left)
-        if self.application_state is _DISCONNECTED:
+        state = self.application_state
+        if state is _DISCONNECTED:
             raise RuntimeError("cannot send: the connection is closed")
-        raise RuntimeError('the connection is not accepted yet: call "accept" first')
+        if state is _CONNECTING and kind == "websocket.send":
+            raise RuntimeError('the connection is not accepted yet: call "accept" first')
+        if state is _CONNECTED and kind == "websocket.accept":
+            raise RuntimeError("cannot accept: the connection is accepted already")
+        allowed = " or ".join(repr(k) for k in sorted(_SENDABLE[state]))
+        raise RuntimeError(f"cannot send the ASGI event {kind!r} now: expected {allowed}")
 
     async def _pause(self) -> None:
         """Let the event loop run, after many sends in a row that may never have yielded to it.
@@ -667,43 +697,6 @@ class WebSocket(Generic[InT, OutT]):
         """
         self._sends_in_a_row = 0
         await checkpoint()
-
-
-def _disconnect_in(exc: BaseException) -> WebSocketDisconnect | None:
-    """The disconnect `exc` is, or the first one of an exception group holding nothing else."""
-    if isinstance(exc, WebSocketDisconnect):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        disconnects, rest = exc.split(WebSocketDisconnect)
-        if disconnects is not None and rest is None:
-            return _disconnect_in(disconnects.exceptions[0])
-    return None
-
-
-def _frame_of(message: Message) -> str | bytes:
-    """The frame a `websocket.receive` event carries."""
-    text: str | None = message.get("text")
-    if text is None:
-        data: bytes = message["bytes"]
-        return data
-    return text
-
-
-def _message_of(frame: str | bytes) -> Message:
-    """The `websocket.send` event that carries a frame."""
-    if type(frame) is str:
-        return {"type": "websocket.send", "text": frame}
-    return {"type": "websocket.send", "bytes": frame}
-
-
-def _truncate_reason(reason: str | None) -> str:
-    """Cut a close reason to the 123 bytes of UTF-8 a close frame can carry, at a character boundary."""
-    if not reason:
-        return ""
-    encoded = reason.encode()
-    if len(encoded) <= _MAX_REASON_BYTES:
-        return reason
-    return encoded[:_MAX_REASON_BYTES].decode(errors="ignore")
 
 
 _TEXT: Codec[str] = codec_for("text")

@@ -19,9 +19,16 @@ from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as websockets_connect
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 
-from ._codecs import Codec, codec_for
+from ._codecs import Codec, codecs_for
+from ._connection import (
+    DEFAULT_MAX_SIZE,
+    checked_caught_codes,
+    checked_max_size,
+    disconnect_in,
+    leaves_of,
+    truncate_reason,
+)
 from ._errors import MalformedMessage, MessageError, MessageTooLarge
-from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, _truncate_reason
 
 __all__ = ["ClientWebSocket", "connect"]
 
@@ -30,6 +37,7 @@ OutT = TypeVar("OutT", contravariant=True, default=str)
 _V = TypeVar("_V")
 _R = TypeVar("_R")
 _S = TypeVar("_S")
+
 
 class ClientWebSocket(Generic[InT, OutT]):
     """A client connection that receives `InT` values from the server and sends it `OutT` values.
@@ -40,7 +48,7 @@ class ClientWebSocket(Generic[InT, OutT]):
     closing raises `WebSocketDisconnect` with the server's code.
     """
 
-    __slots__ = ("connection", "receive_codec", "send_codec", "caught_close_codes", "max_size")
+    __slots__ = ("connection", "receive_codec", "send_codec", "caught_close_codes", "max_size", "_close_reported")
 
     def __init__(
         self,
@@ -57,12 +65,11 @@ class ClientWebSocket(Generic[InT, OutT]):
         """The codec turning the server's frames into `InT` values."""
         self.send_codec = send_codec
         """The codec turning `OutT` values into frames."""
-        self.caught_close_codes: frozenset[int] = frozenset(
-            DEFAULT_CAUGHT_CLOSE_CODES if caught_close_codes is None else caught_close_codes
-        )
+        self.caught_close_codes = checked_caught_codes(caught_close_codes)
         """Close codes of disconnects that end `async with` and `async for` quietly."""
-        self.max_size = max_size
+        self.max_size = checked_max_size(max_size)
         """The largest message accepted, in bytes, or `None` for no limit."""
+        self._close_reported = False
 
     def __repr__(self) -> str:
         return (
@@ -82,12 +89,13 @@ class ClientWebSocket(Generic[InT, OutT]):
         connection is closed, and a `MessageError` when the message is not a
         valid `InT`. After a `MessageError` the connection stays open, except
         for `MessageTooLarge` and invalid UTF-8, which the protocol layer
-        answers by closing at once (1009, 1007).
+        answers by closing at once (1009, 1007): those are raised once, and
+        every later receive raises the disconnect.
         """
         try:
             frame = await self.connection.recv()
         except ConnectionClosed as closed:
-            raise _error_of(closed, self.max_size) from closed
+            raise self._error_of(closed) from closed
         return self.receive_codec.decode(frame)
 
     async def send(self, value: OutT) -> None:
@@ -102,9 +110,9 @@ class ClientWebSocket(Generic[InT, OutT]):
         except ConnectionClosed as closed:
             raise _disconnect_of(closed) from closed
 
-    async def close(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str = "") -> None:
-        """Close the connection with `code` and `reason` (cut to 123 bytes of UTF-8); no-op once closed."""
-        await self.connection.close(code, _truncate_reason(reason))
+    async def close(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str | None = None) -> None:
+        """Close the connection with `code` and an optional `reason` (cut to 123 bytes of UTF-8); no-op once closed."""
+        await self.connection.close(code, truncate_reason(reason))
 
     def __aiter__(self) -> Self:
         return self
@@ -124,24 +132,48 @@ class ClientWebSocket(Generic[InT, OutT]):
             await self.close(exc.close_code, exc.reason)
             raise
 
+    async def _end(self, exc: BaseException) -> bool:
+        """Close the connection as the exception that ended the `async with` block calls for; whether it propagates.
+
+        `WebSocket.end`'s rules, seen from the client: a disconnect (or an
+        exception group of nothing else) with a caught code ends quietly,
+        another code propagates (the server's code is news to the client's
+        code); a `MessageError` (alone or in a group of nothing else) closes
+        with its code and propagates; other errors close with 1011, a
+        cancellation with 1001, and propagate.
+        """
+        disconnect = disconnect_in(exc)
+        if disconnect is not None:
+            return disconnect.code not in self.caught_close_codes
+        leaves = leaves_of(exc)
+        errors = [leaf for leaf in leaves if isinstance(leaf, MessageError)]
+        if errors and len(errors) == len(leaves):
+            await self.close(errors[0].close_code, errors[0].reason)
+        elif isinstance(exc, Exception):
+            await self.close(status.WS_1011_INTERNAL_ERROR, "internal error")
+        else:
+            await self.close(status.WS_1001_GOING_AWAY)
+        return True
+
+    def _error_of(self, closed: ConnectionClosed) -> Exception:
+        """What a failed receive raises: the message error that made the protocol layer close (once), or the disconnect."""
+        cause = closed.__cause__
+        if not self._close_reported:
+            self._close_reported = True
+            if isinstance(cause, PayloadTooBig) and self.max_size is not None:
+                # A compressed message is refused while inflating it, before its size is known.
+                size = None if cause.size is None else cause.size + (cause.current_size or 0)
+                return MessageTooLarge(size, self.max_size)
+            if isinstance(cause, UnicodeDecodeError):
+                return MalformedMessage("invalid UTF-8 in a text frame")
+        return _disconnect_of(closed)
+
 
 def _disconnect_of(closed: ConnectionClosed) -> WebSocketDisconnect:
     """The disconnect to raise for a closed connection: the server's close code, or 1006 when it sent none."""
     if closed.rcvd is None:
         return WebSocketDisconnect(status.WS_1006_ABNORMAL_CLOSURE)
     return WebSocketDisconnect(closed.rcvd.code, closed.rcvd.reason)
-
-
-def _error_of(closed: ConnectionClosed, max_size: int | None) -> Exception:
-    """What a failed receive raises: the message error that made the protocol layer close, or the disconnect."""
-    cause = closed.__cause__
-    if isinstance(cause, PayloadTooBig) and max_size is not None:
-        # A compressed message is refused while inflating it, before its size is known.
-        size = None if cause.size is None else cause.size + (cause.current_size or 0)
-        return MessageTooLarge(size, max_size)
-    if isinstance(cause, UnicodeDecodeError):
-        return MalformedMessage("invalid UTF-8 in a text frame")
-    return _disconnect_of(closed)
 
 
 @overload
@@ -379,13 +411,9 @@ def connect(
     any other exception. A `WebSocketDisconnect` with one of
     `caught_close_codes` ends the block quietly; other errors propagate.
     """
-    if value_type is not None:
-        receive_type = send_type = value_type
-    receive_codec: Codec[Any] = codec_for("text" if receive_type is None else receive_type)
-    send_codec: Codec[Any] = codec_for("text" if send_type is None else send_type)
-    if max_size is not None and max_size <= 0:
-        raise ValueError(f"max_size must be a positive number of bytes or None, got {max_size!r}")
-    return _connected(url, receive_codec, send_codec, caught_close_codes, max_size, websockets_options)
+    receive_codec, send_codec = codecs_for(value_type, receive_type, send_type)
+    caught = checked_caught_codes(caught_close_codes)
+    return _connected(url, receive_codec, send_codec, caught, checked_max_size(max_size), websockets_options)
 
 
 @asynccontextmanager
@@ -403,15 +431,6 @@ async def _connected(
         )
         try:
             yield ws
-        except WebSocketDisconnect as exc:
-            if exc.code not in ws.caught_close_codes:
+        except BaseException as exc:
+            if await ws._end(exc):
                 raise
-        except MessageError as exc:
-            await ws.close(exc.close_code, exc.reason)
-            raise
-        except Exception:
-            await ws.close(status.WS_1011_INTERNAL_ERROR, "internal error")
-            raise
-        except BaseException:  # cancelled, or the process is stopping
-            await ws.close(status.WS_1001_GOING_AWAY)
-            raise

@@ -25,7 +25,7 @@ from starlette import testclient as starlette_testclient
 from starlette.types import ASGIApp, Scope
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._codecs import Codec, codec_for
+from ._codecs import Codec, codecs_for
 from ._lifespan import Lifespan
 from ._test_sessions import AsyncWebSocketTestSession, ConnectOptions, WebSocketTestSession
 
@@ -254,11 +254,11 @@ class TestClient(starlette_testclient.TestClient):
         **options: Unpack[ConnectOptions],
     ) -> WebSocketTestSession[Any, Any]:
         """Open a typed test session to `url` (a path, with an optional query string)."""
-        receive_codec, send_codec = _codecs(value_type, receive_type, send_type)
+        receive_codec, send_codec = codecs_for(value_type, receive_type, send_type)
         session = super().websocket_connect(
             url, subprotocols=options.get("subprotocols"), headers=dict(options.get("headers", {}))
         )
-        return WebSocketTestSession(session, receive_codec, send_codec)
+        return WebSocketTestSession(session, receive_codec, send_codec, options.get("caught_close_codes"))
 
 
 class AsyncTestClient:
@@ -506,8 +506,10 @@ class AsyncTestClient:
         **options: Unpack[ConnectOptions],
     ) -> AsyncWebSocketTestSession[Any, Any]:
         """A typed test session to `url` (a path, with an optional query string), opened by `async with`."""
-        receive_codec, send_codec = _codecs(value_type, receive_type, send_type)
-        return AsyncWebSocketTestSession(self.app, self._scope(url, options), receive_codec, send_codec)
+        receive_codec, send_codec = codecs_for(value_type, receive_type, send_type)
+        return AsyncWebSocketTestSession(
+            self.app, self._scope(url, options), receive_codec, send_codec, options.get("caught_close_codes")
+        )
 
     def _scope(self, url: str, options: ConnectOptions) -> Scope:
         parts = urlsplit(url)
@@ -541,11 +543,3 @@ class AsyncTestClient:
             "extensions": {},
         }
 
-
-def _codecs(value_type: Any, receive_type: Any, send_type: Any) -> tuple[Codec[Any], Codec[Any]]:
-    if value_type is not None:
-        receive_type = send_type = value_type
-    return (
-        codec_for("text" if receive_type is None else receive_type),
-        codec_for("text" if send_type is None else send_type),
-    )
