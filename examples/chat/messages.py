@@ -18,13 +18,16 @@ RoomName: TypeAlias = Annotated[
 
 UserName: TypeAlias = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=24, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    # The pattern asks for a visible character, so the JSON Schema refuses blank names too.
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=24, pattern=r"^[^\x00-\x1f\x7f]*[^\s\x7f][^\x00-\x1f\x7f]*$"
+    ),
     Field(examples=["ana"]),
 ]
 """A user's name: 1 to 24 characters without control characters, surrounding spaces removed."""
 
 Text: TypeAlias = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Field(examples=["hello"])
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S"), Field(examples=["hello"])
 ]
 """What a user says: 1 to 500 characters, surrounding spaces removed."""
 
