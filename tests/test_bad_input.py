@@ -162,6 +162,21 @@ async def send_non_finite(scope: Scope, receive: Receive, send: Send) -> None:
             await ws.send(Chat(room="r", n=1, x=x))
 
 
+async def chat_in_two_tasks(scope: Scope, receive: Receive, send: Send) -> None:
+    """Read chats in one task while another sends ticks, as a chat server does; a bad chat ends both."""
+    ws = WebSocket(scope, receive, send, receive_type=Chat, send_type="text")
+
+    async def read() -> None:
+        async for value in ws:
+            await ws.send(f"read {value.room}")
+
+    async with ws, anyio.create_task_group() as tasks:
+        tasks.start_soon(read)
+        while True:
+            await ws.send("tick")
+            await anyio.sleep(0.01)
+
+
 ROUTES: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] = {
     "/chat": chat,
     "/small-chat": small_chat,
@@ -174,6 +189,7 @@ ROUTES: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] = {
     "/answer": answer,
     "/float-repr": float_repr,
     "/non-finite": send_non_finite,
+    "/two-tasks": chat_in_two_tasks,
 }
 
 
@@ -432,6 +448,24 @@ async def test_a_handler_that_catches_the_error_answers_and_keeps_the_connection
         await peer.send('{"room": "a", "n": 1}')
         with anyio.fail_after(10):
             assert REPLIES.validate_json(await peer.recv()) == Said(chat=Chat(room="a", n=1))
+    await server.app.settle()
+
+
+@pytest.mark.anyio
+async def test_bad_input_to_a_handler_running_two_tasks_closes_with_its_code(server: Server) -> None:
+    """The task group wraps the reader's `MessageError` in an exception group; it still ends the handler quietly."""
+    async with connect(server.url + "/two-tasks") as peer:
+        with anyio.fail_after(10):
+            assert await peer.recv() == "tick"
+        await peer.send(f'{{"room": "{CANARY}"')
+        with anyio.fail_after(10):
+            while True:
+                try:
+                    await peer.recv()  # ticks sent before the server read the bad chat
+                except ConnectionClosed as closed:
+                    assert closed.rcvd is not None
+                    assert (closed.rcvd.code, closed.rcvd.reason) == (1007, "malformed message")
+                    break
     await server.app.settle()
 
 

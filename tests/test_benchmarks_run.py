@@ -73,6 +73,6 @@ async def test_an_echo_that_changes_the_message_is_caught() -> None:
 
 
 def test_a_server_that_cannot_start_is_reported_with_its_output() -> None:
-    with pytest.raises(RuntimeError, match=r"(?s)uvicorn exited with status \d+ before it listened:.*no_such_app"):
-        with uvicorn_process("benchmarks.apps:no_such_app"):
-            pass
+    expected = r"(?s)uvicorn exited with status \d+ before it listened:.*no_such_app"
+    with pytest.raises(RuntimeError, match=expected), uvicorn_process("benchmarks.apps:no_such_app"):
+        pass

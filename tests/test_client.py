@@ -217,6 +217,20 @@ async def test_a_message_over_max_size_raises_message_too_large_and_closes_with_
 
 
 @pytest.mark.anyio
+async def test_a_message_too_large_is_raised_once_then_the_disconnect(server: Running) -> None:
+    """The protocol layer closed the connection: a handler that catches the error and goes on must not spin."""
+    errors: list[type[Exception]] = []
+    async with connect(f"{server.url}/big?size=1000", receive_type=Reply, max_size=200, caught_close_codes=[1009]) as ws:
+        for _ in range(3):
+            try:
+                await ws.receive()
+            except (MessageError, WebSocketDisconnect) as error:
+                errors.append(type(error))
+    assert errors == [MessageTooLarge, WebSocketDisconnect, WebSocketDisconnect]
+    assert server.app.close_seen()[0] == 1009
+
+
+@pytest.mark.anyio
 async def test_a_message_within_max_size_arrives(server: Running) -> None:
     async with connect(f"{server.url}/big?size=1000", receive_type=Reply, max_size=2000) as ws:
         assert len((await ws.receive()).text) == 1000
@@ -236,6 +250,9 @@ async def test_close_sends_the_code_and_reason(server: Running) -> None:
     async with connect(f"{server.url}/echo", send_type=Command, receive_type=Reply) as ws:
         await ws.close(4001, "done")
     assert server.app.close_seen() == (4001, "done")
+    async with connect(f"{server.url}/echo", send_type=Command, receive_type=Reply) as ws:
+        await ws.close(4002, "é" * 100)
+    assert server.app.close_seen() == (4002, "é" * 61)
 
 
 @pytest.mark.anyio
@@ -266,11 +283,39 @@ async def test_cancelling_the_block_closes_with_1001(server: Running) -> None:
 
 
 @pytest.mark.anyio
+async def test_a_normal_close_seen_by_a_reader_and_a_writer_task_ends_the_block_quietly(server: Running) -> None:
+    """The writer's disconnect comes out of the task group in an exception group: it ends the block all the same."""
+    async with connect(f"{server.url}/close?code=1000", receive_type=Reply) as ws:
+
+        async def read() -> None:
+            async for _ in ws:
+                pass
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(read)
+            while True:
+                await ws.send("tick")
+                await anyio.sleep(0.01)
+
+
+@pytest.mark.anyio
+async def test_a_bad_message_in_a_task_group_closes_with_its_code(server: Running) -> None:
+    async def read(ws: ClientWebSocket[Reply, str]) -> None:
+        await ws.receive()
+
+    with pytest.raises(ExceptionGroup) as raised:
+        async with connect(server.url + say("[]"), receive_type=Reply) as ws, anyio.create_task_group() as tasks:
+            tasks.start_soon(read, ws)
+    assert [type(error) for error in raised.value.exceptions] == [InvalidMessage]
+    assert server.app.close_seen() == (1007, "invalid message")
+
+
+@pytest.mark.anyio
 async def test_websockets_options_pass_through(server: Running) -> None:
     async with connect(
         f"{server.url}/headers", receive_type=Reply, additional_headers={"x-token": "abc"}, subprotocols=["typed.v1"]
     ) as ws:
-        assert ws.subprotocol == "typed.v1"
+        assert ws.accepted_subprotocol == "typed.v1"
         assert await ws.receive() == Reply(text="abc", count=0)
 
 
@@ -286,6 +331,8 @@ def test_bad_arguments_are_refused_before_connecting() -> None:
         connect("ws://127.0.0.1:9/", receive_type="xml")  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="max_size"):
         connect("ws://127.0.0.1:9/", max_size=0)
+    with pytest.raises(TypeError, match=r"caught_close_codes must be close codes \(ints\)"):
+        connect("ws://127.0.0.1:9/", caught_close_codes=1000)  # type: ignore[call-overload]
 
 
 @pytest.mark.anyio

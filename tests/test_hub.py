@@ -360,6 +360,8 @@ def test_bad_arguments_are_refused() -> None:
         Hub("carrier-pigeon://")
     with pytest.raises(ValueError, match="queue_size"):
         Hub(queue_size=0)
+    with pytest.raises(ValueError, match="queue_size must be a positive int, got '8'"):
+        Hub(queue_size="8")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="overflow"):
         Hub(overflow="block")  # type: ignore[arg-type]
     hub = Hub()

@@ -178,6 +178,35 @@ def test_a_crash_closes_1011_and_fastapi_sees_the_connection_closed() -> None:
     assert seen == [WebSocketState.DISCONNECTED]
 
 
+async def accept_first(websocket: StarletteWebSocket) -> None:
+    """A dependency that accepts the connection itself."""
+    await websocket.accept(subprotocol="v1")
+
+
+def test_a_connection_a_dependency_accepted_is_served_as_accepted() -> None:
+    app = FastAPI()
+
+    @app.websocket("/echo")
+    @typedws.endpoint
+    async def echo(ws: WebSocket[Hello, Hello], _: Annotated[None, Depends(accept_first)]) -> None:
+        async with ws:
+            async for hello in ws:
+                await ws.send(hello)
+
+    @app.websocket("/shout", dependencies=[Depends(accept_first)])
+    @typedws.listener
+    async def shout(hello: Hello) -> Hello:
+        return Hello(name=hello.name.upper())
+
+    with TestClient(app).websocket_connect("/echo", value_type=Hello, subprotocols=["v1"]) as session:
+        assert session.accepted_subprotocol == "v1"
+        session.send(Hello(name="ana"))
+        assert session.receive() == Hello(name="ana")
+    with TestClient(app).websocket_connect("/shout", value_type=Hello, subprotocols=["v1"]) as session:
+        session.send(Hello(name="bo"))
+        assert session.receive() == Hello(name="BO")
+
+
 def test_the_signature_fastapi_reads() -> None:
     app = make_app()
     route: Any = next(r for r in iter_route_contexts(app.routes) if r.path == "/api/rooms/{room}")

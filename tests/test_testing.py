@@ -192,6 +192,17 @@ def test_iteration_ends_on_a_normal_close_and_raises_on_others() -> None:
         assert closed.value.code == 4000
 
 
+def test_the_close_codes_that_end_iteration_can_be_chosen() -> None:
+    with TestClient(app).websocket_connect(
+        "/ping", send_type=Ping, receive_type=Pong, caught_close_codes=[4000]
+    ) as pings:
+        pings.send(Ping(n=1))
+        pings.send(Ping(n=-1))
+        assert list(pings) == [Pong(n=2)]
+    with pytest.raises(TypeError, match="caught_close_codes must be close codes"):
+        TestClient(app).websocket_connect("/ping", caught_close_codes=4000)  # type: ignore[call-overload]
+
+
 def test_raw_frames_for_bad_input() -> None:
     with TestClient(app).websocket_connect("/ping", send_type=Ping, receive_type=Pong) as session:
         session.send_frame(b"\x00")
@@ -265,6 +276,33 @@ async def test_leaving_the_block_closes_and_waits_for_the_handler() -> None:
     assert events[2:] == ["watcher ended"]
 
 
+async def test_async_iteration_ends_on_the_chosen_close_codes() -> None:
+    async with AsyncTestClient(app).websocket_connect(
+        "/ping", send_type=Ping, receive_type=Pong, caught_close_codes=[4000]
+    ) as pings:
+        await pings.send(Ping(n=1))
+        await pings.send(Ping(n=-1))
+        assert [pong async for pong in pings] == [Pong(n=2)]
+
+
+async def test_a_close_reason_reaches_the_app_cut_as_a_close_frame_carries_it() -> None:
+    seen: list[tuple[int, str]] = []
+
+    @typedws.endpoint
+    async def note_the_close(ws: WebSocket[str, str]) -> None:
+        async with ws:
+            try:
+                await ws.receive()
+            except WebSocketDisconnect as left:
+                seen.append((left.code, left.reason))
+
+    async with AsyncTestClient(note_the_close).websocket_connect("/") as session:
+        await session.close(4001, "é" * 100)
+    with TestClient(note_the_close).websocket_connect("/") as threaded:
+        threaded.close(4002, "é" * 100)
+    assert seen == [(4001, "é" * 61), (4002, "é" * 61)]
+
+
 async def test_a_handler_that_only_sends_ends_when_the_client_leaves() -> None:
     async with AsyncTestClient(app).websocket_connect("/pusher") as session:
         assert [await session.receive() for _ in range(3)] == ["0", "1", "2"]
@@ -307,6 +345,13 @@ async def test_a_session_is_entered_once() -> None:
     async with session:
         with pytest.raises(RuntimeError, match="entered only once"):
             await session.__aenter__()
+
+
+async def test_a_running_client_cannot_be_entered_again() -> None:
+    async with AsyncTestClient(app) as client:
+        with pytest.raises(RuntimeError, match="the client is running already"):
+            await client.__aenter__()
+    assert events == ["startup", "shutdown"]  # one lifespan, run once
 
 
 async def test_a_failed_lifespan_startup_is_raised() -> None:

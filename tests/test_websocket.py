@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pytest
 from pydantic import Field, TypeAdapter
 from starlette.testclient import TestClient
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 from typing_extensions import TypedDict
 
@@ -576,13 +577,13 @@ def test_the_classic_receives_need_an_accepted_connection_as_receive_does() -> N
 
 @pytest.mark.anyio
 async def test_a_peer_leaving_during_the_handshake_gives_every_call_the_same_close_code() -> None:
-    events: list[dict[str, Any]] = [{"type": "websocket.disconnect"}]  # no code: the peer's close had none
-    sent: list[dict[str, Any]] = []
+    events: list[Message] = [{"type": "websocket.disconnect"}]  # no code: the peer's close had none
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return events.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     ws = WebSocket(SCOPE, receive, send)
@@ -605,12 +606,12 @@ def test_once_the_peer_left_every_send_raises_its_disconnect_whatever_the_server
         async with ws:
             with pytest.raises(WebSocketDisconnect):
                 await ws.receive()
-            sends = (
+            sends: list[Callable[[], Awaitable[None]]] = [
                 lambda: ws.send("late"),
                 lambda: ws.send_text("late"),
                 lambda: ws.send_event({"type": "websocket.send", "text": "late"}),
-                lambda: ws.close(),
-            )
+                ws.close,
+            ]
             for send in sends:
                 try:
                     await send()
@@ -645,6 +646,7 @@ def test_raw_events_are_checked_against_the_state() -> None:
         with pytest.raises(RuntimeError, match=r"cannot send the ASGI event 'websocket\.http\.response\.start' now"):
             await ws.send_event({"type": "websocket.http.response.start", "status": 403, "headers": []})
         await ws.send_text("accepted")
+        await ws.close()
 
     with connect(app_of(handler)) as session:
         assert session.receive_text() == "accepted"

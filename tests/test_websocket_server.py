@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.apps import Chat, Join, Say, app_of, echo_app
 from tests.server import serve
@@ -92,3 +93,28 @@ async def test_client_closing_normally_ends_the_handler_quietly(ws_impl: str) ->
             await client.send("hi")
             assert await client.recv() == "hi"
     assert finished == ["done"]
+
+
+UVICORN_DENIAL_ERROR = "ASGI callable returned without completing handshake."
+"""What uvicorn's `websockets-sansio` protocol logs, at ERROR, after any denial response (an upstream quirk)."""
+
+
+@pytest.mark.expect_error_log
+async def test_a_handler_can_deny_the_handshake_with_an_http_response(
+    ws_impl: str, no_error_logs: list[logging.LogRecord]
+) -> None:
+    async def handler(ws: WebSocket[Any, Any]) -> None:
+        await ws.receive_event()
+        await ws.send_event({"type": "websocket.http.response.start", "status": 401, "headers": []})
+        await ws.send_event({"type": "websocket.http.response.body", "body": b"who ", "more_body": True})
+        await ws.send_event({"type": "websocket.http.response.body", "body": b"are you?"})
+        await ws.ensure_closed()  # the response ended the connection: nothing to close
+
+    with serve(app_of(handler), ws=ws_impl) as url:
+        with pytest.raises(InvalidStatus) as denied:
+            async with connect(url):
+                pass
+    assert (denied.value.response.status_code, denied.value.response.body) == (401, b"who are you?")
+    expected = [UVICORN_DENIAL_ERROR] if ws_impl == "websockets-sansio" else []
+    assert [record.getMessage() for record in no_error_logs] == expected
+

@@ -24,7 +24,9 @@ class EndpointSignature:
     parameter: str
     """The name of the `WebSocket[In, Out]` parameter."""
     receive_codec: Codec[Any]
+    """The codec of `In`."""
     send_codec: Codec[Any]
+    """The codec of `Out`."""
     framework_signature: inspect.Signature
     """The handler's signature with the connection annotated as Starlette's `WebSocket`, for FastAPI."""
     other_required: tuple[str, ...]
@@ -36,7 +38,9 @@ class ListenerSignature:
     """What `typedws.listener` reads from an `on_message` function."""
 
     receive_codec: Codec[Any]
+    """The codec of the message parameter's type."""
     send_codec: Codec[Any]
+    """The codec of the return type without `None` (text when it is just `None`)."""
     takes_websocket: bool
     """Whether `on_message` takes the connection as a second argument."""
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import PydanticSerializationError, core_schema
 
@@ -121,14 +121,7 @@ def _variants(codec: Codec[Any], direction: Direction) -> list[_Variant]:
     if len(members) == 1:
         return [_Variant(type_label(codec.value_type), codec.adapter, codec, direction)]
     tag = discriminator(codec.value_type)
-    return [_Variant(type_label(member), _adapter(member), codec, direction, tag) for member in members]
-
-
-def _adapter(tp: Any) -> TypeAdapter[Any]:
-    try:
-        return TypeAdapter(tp)
-    except PydanticSchemaGenerationError as error:  # pragma: no cover - the union as a whole was accepted
-        raise TypeError(f"cannot document {tp!r}: {error}") from None
+    return [_Variant(type_label(member), TypeAdapter(member), codec, direction, tag) for member in members]
 
 
 def _key(label: str, default: str = "message") -> str:
@@ -203,9 +196,10 @@ class _Messages:
 
 def _same_message(existing: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     # Examples may differ by direction (a sent one is what the server serializes); the message is the same.
-    return {k: v for k, v in existing.items() if k not in ("name", "examples")} == {
-        k: v for k, v in new.items() if k not in ("name", "examples")
-    }
+    def essence(message: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in message.items() if key not in ("name", "examples")}
+
+    return essence(existing) == essence(new)
 
 
 _BUILT_IN_MESSAGES: Mapping[tuple[str, str], tuple[str, str, Mapping[str, str]]] = {

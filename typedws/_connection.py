@@ -46,22 +46,26 @@ def checked_caught_codes(codes: Iterable[int] | None) -> frozenset[int]:
 
     Raises `TypeError` for anything but an iterable of `int`.
     """
-    if codes is None:
+    if codes is None or codes is _DEFAULT_CAUGHT:
         return _DEFAULT_CAUGHT
     try:
         caught = frozenset(codes)
     except TypeError:
         caught = None
-    if caught is None or isinstance(codes, (str, bytes)) or not all(type(code) is int for code in caught):
+    if caught is None or isinstance(codes, (str, bytes)) or not all(_is_int(code) for code in caught):
         raise TypeError(f"caught_close_codes must be close codes (ints), such as (1000, 1001), or None; got {codes!r}")
     return caught
 
 
 def checked_max_size(max_size: int | None) -> int | None:
     """`max_size` itself, once checked: a positive number of bytes, or `None` for no limit; else `ValueError`."""
-    if max_size is not None and (type(max_size) is not int or max_size <= 0):
+    if max_size is not None and (not _is_int(max_size) or max_size <= 0):
         raise ValueError(f"max_size must be a positive number of bytes or None, got {max_size!r}")
     return max_size
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def truncate_reason(reason: str | None) -> str:

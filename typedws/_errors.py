@@ -9,11 +9,11 @@ from pydantic_core import ErrorDetails
 from starlette import status
 
 __all__ = [
+    "InvalidMessage",
     "MalformedMessage",
     "MessageError",
     "MessageTooLarge",
     "UnexpectedFrame",
-    "InvalidMessage",
 ]
 
 
@@ -28,11 +28,14 @@ class MessageError(Exception):
     """
 
     close_code: int = status.WS_1008_POLICY_VIOLATION
+    """The close code the connection closes with when the error is not caught."""
     reason: str = "message refused"
+    """The fixed close reason sent with `close_code`: never the peer's data."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+        """What was wrong, for logs; it may quote the peer's data."""
 
 
 class UnexpectedFrame(MessageError):
@@ -63,6 +66,7 @@ class InvalidMessage(MessageError):
     def __init__(self, detail: str, errors: Sequence[ErrorDetails] = ()) -> None:
         super().__init__(detail)
         self.errors: list[ErrorDetails] = list(errors)
+        """Pydantic's error details, without the input values."""
 
 
 class MessageTooLarge(MessageError):
@@ -79,7 +83,9 @@ class MessageTooLarge(MessageError):
         described = "message" if size is None else f"message of {size} bytes"
         super().__init__(f"{described} exceeds max_size of {max_size} bytes")
         self.size = size
+        """The message's size in bytes (UTF-8 for text), or `None` when it was refused before it was known."""
         self.max_size = max_size
+        """The limit it exceeded, in bytes."""
 
 
 def from_validation_error(error: ValidationError, expected: str) -> MessageError:

@@ -24,6 +24,7 @@ class Lifespan:
         self._ended = False
 
     async def start(self) -> None:
+        """Run the app's lifespan task and its startup; raises what made the startup fail."""
         await self._tasks.__aenter__()
         self._tasks.start_soon(self._run)
         try:
@@ -33,6 +34,7 @@ class Lifespan:
             raise
 
     async def stop(self) -> None:
+        """Run the app's shutdown and wait for its lifespan task; raises what made the shutdown fail."""
         try:
             await self._step("shutdown")
         finally:

@@ -470,6 +470,7 @@ class WebSocket(Generic[InT, OutT]):
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> bool:
+        """Close the connection: with 1000 when the block ends normally, else as `end` says for its exception."""
         if exc is None:
             await self.ensure_closed()
             return False
@@ -510,16 +511,17 @@ class WebSocket(Generic[InT, OutT]):
     async def receive(self) -> InT:
         """Receive the next message as an `InT` value.
 
-        Raises `WebSocketDisconnect` when the peer has left, and a
-        `MessageError` (close code attached) when the message is not a valid
-        `InT`; the connection stays open after a `MessageError`.
+        Raises `WebSocketDisconnect` when the peer has left (and on every
+        later call), and a `MessageError` (close code attached) when the
+        message is not a valid `InT`; the connection stays open after a
+        `MessageError`.
         """
         if self.client_state is not _CONNECTED:
             self._refuse_receive()
         message = await self._receive()
         self._sends_in_a_row = 0
         if message["type"] == "websocket.receive":
-            text: str | None = message.get("text")
+            text: str | None = message.get("text")  # `frame_of(message)`, inlined: this is the hot path
             return self._decode(message["bytes"] if text is None else text, self.max_size)
         self._disconnected(message)
 
@@ -527,7 +529,8 @@ class WebSocket(Generic[InT, OutT]):
         """Send an `OutT` value.
 
         Raises `TypeError`, before anything is sent, when `value` is not an
-        `OutT`, and `WebSocketDisconnect` when the peer is gone.
+        `OutT`, and `WebSocketDisconnect` (with the peer's code) once the peer
+        has left.
         """
         frame = self._encode(value)
         # `event_of("websocket.send", frame)`, inlined: this is the hot path.
@@ -685,7 +688,8 @@ class WebSocket(Generic[InT, OutT]):
             raise RuntimeError('the connection is not accepted yet: call "accept" first')
         if state is _CONNECTED and kind == "websocket.accept":
             raise RuntimeError("cannot accept: the connection is accepted already")
-        allowed = " or ".join(repr(k) for k in sorted(_SENDABLE[state]))
+        *others, last = sorted(_SENDABLE[state])
+        allowed = f"{', '.join(map(repr, others))} or {last!r}" if others else repr(last)
         raise RuntimeError(f"cannot send the ASGI event {kind!r} now: expected {allowed}")
 
     async def _pause(self) -> None:

@@ -78,7 +78,7 @@ class ClientWebSocket(Generic[InT, OutT]):
         )
 
     @property
-    def subprotocol(self) -> str | None:
+    def accepted_subprotocol(self) -> str | None:
         """The subprotocol the server chose, if any."""
         return self.connection.subprotocol
 
@@ -408,8 +408,9 @@ def connect(
 
     Leaving the block closes the connection: with 1000 normally, with the
     error's `close_code` after an uncaught `MessageError`, with 1011 after
-    any other exception. A `WebSocketDisconnect` with one of
-    `caught_close_codes` ends the block quietly; other errors propagate.
+    any other exception, with 1001 when cancelled. A `WebSocketDisconnect`
+    with one of `caught_close_codes` (alone, or in an exception group of
+    nothing else) ends the block quietly; everything else propagates.
     """
     receive_codec, send_codec = codecs_for(value_type, receive_type, send_type)
     caught = checked_caught_codes(caught_close_codes)

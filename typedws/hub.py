@@ -56,7 +56,9 @@ class SubscriptionOverflow(Exception):
     def __init__(self, topic: str, queue_size: int) -> None:
         super().__init__(f"subscriber of topic {topic!r} fell more than {queue_size} values behind")
         self.topic = topic
+        """The name of the topic the subscriber fell behind on."""
         self.queue_size = queue_size
+        """The size of the subscriber's queue."""
 
 
 class Hub:
@@ -200,7 +202,7 @@ class Topic(Generic[T]):
         Raises `TypeError`, before anything is published, when `value` is not
         a `T`, and `RuntimeError` when the hub is not running.
         """
-        await self.hub._publish(self.name, _message_of(self.codec.encode(value)))
+        await self.hub._publish(self.name, _broker_message_of(self.codec.encode(value)))
 
     def subscribe(self, *, queue_size: int | None = None, overflow: OverflowPolicy | None = None) -> Subscription[T]:
         """A subscription to the topic; use it as `async with topic.subscribe() as values: async for v in values:`.
@@ -342,7 +344,7 @@ class _Channel:
         await self._stack.aclose()
 
 
-def _message_of(frame: str | bytes) -> str:
+def _broker_message_of(frame: str | bytes) -> str:
     """The broker message carrying a frame: text as it is, binary frames in base64."""
     if isinstance(frame, bytes):
         return base64.b64encode(frame).decode("ascii")
@@ -373,7 +375,8 @@ def _new_broadcast(url: str) -> Broadcast:
 
 
 def _checked_queue_size(queue_size: int) -> int:
-    if queue_size < 1:
+    value: object = queue_size  # callers without mypy may pass anything
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"queue_size must be a positive int, got {queue_size!r}")
     return queue_size
 

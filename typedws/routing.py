@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol, overload
 
 from starlette.websockets import WebSocket as StarletteWebSocket
+from starlette.websockets import WebSocketState
 from typing_extensions import Concatenate, Never, ParamSpec, TypeVar
 
 from ._annotations import read_endpoint, read_listener
@@ -29,7 +30,7 @@ from ._errors import MessageError
 from ._typed_route import TypedRoute
 from ._websocket import DEFAULT_MAX_SIZE, WebSocket
 
-__all__ = ["Endpoint", "Listener", "endpoint", "listener"]
+__all__ = ["Endpoint", "EndpointDecorator", "Listener", "ListenerDecorator", "endpoint", "listener"]
 
 InT = TypeVar("InT", covariant=True)
 OutT = TypeVar("OutT", contravariant=True)
@@ -43,9 +44,9 @@ class Endpoint(TypedRoute[InT, OutT]):
 
     Made by `typedws.endpoint`. The handler decides when to accept (`async with
     ws:` or `await ws.accept()`), so it may refuse the handshake. When it returns
-    or raises, the connection is closed if still open: a `MessageError` closes
-    with its code, a disconnect ends quietly, and any other exception closes
-    with 1011 and propagates for the server to log.
+    or raises, the connection is closed if still open, by `WebSocket.end`'s
+    rules: a `MessageError` closes with its code, a disconnect ends quietly,
+    and any other exception closes with 1011 and propagates for the server to log.
 
     Used in Starlette as `WebSocketRoute(path, endpoint)`, in FastAPI under
     `@app.websocket(path)`, where FastAPI fills the handler's other parameters.
@@ -91,8 +92,8 @@ class Listener(TypedRoute[InT, OutT]):
     `on_connect` runs (if set), then every message goes to `on_message`, whose
     non-`None` result is sent. A bad message goes to `on_error` (if set), whose
     non-`None` result answers it; otherwise the connection closes with the
-    error's code. `on_disconnect` runs once the connection has ended, for any
-    reason, with the close code.
+    error's code. `on_disconnect` runs once the accepted connection has ended,
+    for any reason, with the close code.
     """
 
     def __init__(
@@ -146,7 +147,8 @@ class Listener(TypedRoute[InT, OutT]):
         return hook
 
     async def _run(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
-        await ws.accept()
+        if ws.application_state is WebSocketState.CONNECTING:  # a FastAPI dependency may have accepted it
+            await ws.accept()
         try:
             await self._listen(ws)
         except BaseException as exc:

@@ -293,6 +293,8 @@ class AsyncTestClient:
         self._lifespan: Lifespan | None = None
 
     async def __aenter__(self) -> Self:
+        if self._lifespan is not None:
+            raise RuntimeError("the client is running already: enter it once at a time")
         lifespan = Lifespan(self.app, self.app_state)
         await lifespan.start()
         self._lifespan = lifespan

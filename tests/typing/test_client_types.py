@@ -73,7 +73,7 @@ async def messages() -> None:
         await ws.send(Event())  # type: ignore[arg-type]
         async for message in ws:
             assert_type(message, Event)
-        assert_type(ws.subprotocol, str | None)
+        assert_type(ws.accepted_subprotocol, str | None)
         await ws.close(4000, "bye")
 
     async with connect(URL) as text:
