@@ -177,7 +177,7 @@ async def test_errors_are_typed_messages_and_the_connection_stays_open(chat_url:
 
         await raw.send('{"type": "join", "room": "No Spaces!", "user": "ana"}')
         error = await expect(ana, Error)
-        assert error.code == "invalid_message" and error.detail.startswith("join.room: String should match pattern")
+        assert error.code == "invalid_message" and error.detail.startswith("message is not a valid Join | Say | Leave: join.room: String should match pattern")
 
         await raw.send(b"\x89PNG\r\n")
         assert (await expect(ana, Error)).code == "invalid_message"  # a binary frame that is no JSON
@@ -199,7 +199,7 @@ async def test_errors_are_typed_messages_and_the_connection_stays_open(chat_url:
 
         await raw.send('{"type": "say", "text": "' + "x" * 501 + '"}')
         error = await expect(ana, Error)
-        assert error.code == "invalid_message" and error.detail == "say.text: String should have at most 500 characters"
+        assert error.code == "invalid_message" and error.detail == "message is not a valid Join | Say | Leave: say.text: String should have at most 500 characters"
 
         await ana.send(Say(text="still here"))
         assert (await expect(ana, Said)).text == "still here"

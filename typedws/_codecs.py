@@ -229,7 +229,19 @@ def _runtime_classes(tp: Any) -> tuple[type, ...] | None:
 
 
 def _type_name(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp).removeprefix("typing.")
+    """A short name for messages: `Chat`, `Join | Say | Leave` (for an `Annotated` union too), `list[Chat]`."""
+    if tp is None or tp is type(None):
+        return "None"
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _type_name(typing.get_args(tp)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return " | ".join(_type_name(arg) for arg in typing.get_args(tp))
+    if isinstance(tp, type) and origin is None:
+        return tp.__name__
+    if isinstance(origin, type):  # list[Chat], dict[str, Chat]
+        return f"{origin.__name__}[{', '.join(_type_name(arg) for arg in typing.get_args(tp))}]"
+    return repr(tp).removeprefix("typing.")
 
 
 TEXT: Codec[str] = TextCodec()

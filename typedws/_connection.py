@@ -34,7 +34,8 @@ MAX_REASON_BYTES = 123
 NO_CODE = 1005
 """The code of a peer's close that carried none (RFC 6455), as ASGI servers report it."""
 
-_DEFAULT_CAUGHT = frozenset(DEFAULT_CAUGHT_CLOSE_CODES)
+CAUGHT_BY_DEFAULT = frozenset(DEFAULT_CAUGHT_CLOSE_CODES)
+"""`DEFAULT_CAUGHT_CLOSE_CODES` as the set connections hold."""
 
 Ending: TypeAlias = WebSocketDisconnect | MessageError | WebSocketException
 """What ends a connection without being a bug of the application: the peer leaving, a bad
@@ -46,8 +47,8 @@ def checked_caught_codes(codes: Iterable[int] | None) -> frozenset[int]:
 
     Raises `TypeError` for anything but an iterable of `int`.
     """
-    if codes is None or codes is _DEFAULT_CAUGHT:
-        return _DEFAULT_CAUGHT
+    if codes is None or codes is CAUGHT_BY_DEFAULT:
+        return CAUGHT_BY_DEFAULT
     try:
         caught = frozenset(codes)
     except TypeError:

@@ -17,8 +17,9 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._codecs import Codec, codec_for, codecs_for
+from ._codecs import Codec, codec_for
 from ._connection import (
+    CAUGHT_BY_DEFAULT,
     DEFAULT_CAUGHT_CLOSE_CODES,
     DEFAULT_MAX_SIZE,
     checked_caught_codes,
@@ -347,16 +348,22 @@ class WebSocket(Generic[InT, OutT]):
     ) -> None:
         if scope["type"] != "websocket":
             raise ValueError(f"a WebSocket needs a 'websocket' scope, got {scope['type']!r}")
-        receive_codec, send_codec = codecs_for(value_type, receive_type, send_type)
+        # The common cases inline: building a connection must cost next to a Starlette WebSocket.
+        if value_type is None:
+            receive_codec, send_codec = codec_for(receive_type), codec_for(send_type)
+        else:
+            receive_codec = send_codec = codec_for(value_type)
         self.scope = scope
         """The ASGI connection scope."""
         self.receive_codec: Codec[InT] = receive_codec
         """The codec turning received frames into `InT` values."""
         self.send_codec: Codec[OutT] = send_codec
         """The codec turning `OutT` values into frames."""
-        self.caught_close_codes = checked_caught_codes(caught_close_codes)
+        self.caught_close_codes = (
+            CAUGHT_BY_DEFAULT if caught_close_codes is None else checked_caught_codes(caught_close_codes)
+        )
         """Close codes of disconnects that end `async with` and `async for` quietly."""
-        self.max_size = checked_max_size(max_size)
+        self.max_size = max_size if max_size is DEFAULT_MAX_SIZE else checked_max_size(max_size)
         """The largest message accepted, in bytes, or `None` for no limit."""
         self.client_state = WebSocketState.CONNECTING
         """Where the peer's side of the connection is."""

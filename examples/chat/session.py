@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from starlette import status
 
-from typedws import InvalidMessage, MessageError, MessageTooLarge, WebSocket
+from typedws import MessageError, MessageTooLarge, WebSocket
 from typedws.hub import Subscription
 
 from .messages import ClientMessage, Error, ErrorCode, Join, Left, Said, Say, ServerMessage, said_now
@@ -115,7 +115,7 @@ class Session:
             except MessageTooLarge:
                 raise
             except MessageError as error:
-                self._refuse("invalid_message", _describe(error))
+                self._refuse("invalid_message", str(error))
                 continue
             if isinstance(command, Join):
                 await self._join(command)
@@ -189,13 +189,3 @@ async def _stop(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.wait([task])
 
-
-def _describe(error: MessageError) -> str:
-    """What was wrong with a message, for the client: Pydantic's findings (at most three), or the error."""
-    if isinstance(error, InvalidMessage) and error.errors:
-        found = [
-            f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}" if detail["loc"] else detail["msg"]
-            for detail in error.errors[:3]
-        ]
-        return "; ".join(found)
-    return str(error)
