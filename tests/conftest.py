@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: the async backend and the error-log check."""
+"""Fixtures shared by every test: the async backend, the error-log check, a Redis server."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.error_logs import error_records
+from tests.redis_server import running_redis
 from tests.server import WS_IMPLEMENTATIONS
 
 collect_ignore = ["typing"]  # checked by mypy (tests/test_mypy.py), never run
@@ -25,15 +27,6 @@ def ws_impl(request: pytest.FixtureRequest) -> str:
     return impl
 
 
-class _ErrorRecords(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture(autouse=True)
 def no_error_logs(request: pytest.FixtureRequest) -> Iterator[list[logging.LogRecord]]:
     """Fail a test whose server, handlers or event loop logged an error.
@@ -42,13 +35,15 @@ def no_error_logs(request: pytest.FixtureRequest) -> Iterator[list[logging.LogRe
     purpose (a handler crash) carries `@pytest.mark.expect_error_log`, and
     may read the records this fixture yields.
     """
-    handler = _ErrorRecords()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        root.removeHandler(handler)
-    if request.node.get_closest_marker("expect_error_log") is None and handler.records:
-        messages = "\n".join(f"{r.name}: {r.getMessage()}" for r in handler.records)
+    with error_records() as records:
+        yield records
+    if request.node.get_closest_marker("expect_error_log") is None and records:
+        messages = "\n".join(f"{r.name}: {r.getMessage()}" for r in records)
         pytest.fail(f"unexpected error logs:\n{messages}")
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A real Redis server (`tests.redis_server`) for the tests of one module: skipped without it, failed in CI."""
+    with running_redis() as url:
+        yield url

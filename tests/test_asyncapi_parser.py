@@ -8,16 +8,14 @@ set: there it fails, so a CI run cannot pass without the check.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from tests import test_asyncapi_apps as apps
+from tests.programs import missing, require_program
 from typedws import asyncapi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,15 +25,9 @@ PARSER = ROOT / ".ci" / "asyncapi" / "node_modules" / "@asyncapi" / "parser" / "
 
 def node() -> str:
     """The node executable; skips the test (fails it in CI) when node or the parser is missing."""
-    executable = shutil.which("node")
-    missing = "node is not installed" if executable is None else None
-    if missing is None and not PARSER.exists():
-        missing = "@asyncapi/parser is not installed (run `npm install` in .ci/asyncapi)"
-    if missing is not None:
-        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-            pytest.fail(f"{missing}; CI must check the documents with the official AsyncAPI parser")
-        pytest.skip(missing)
-    assert executable is not None
+    executable = require_program("node", "apt-get install nodejs")
+    if not PARSER.exists():
+        missing("@asyncapi/parser is not installed (run `npm install` in .ci/asyncapi)")
     return executable
 
 

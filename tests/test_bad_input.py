@@ -14,7 +14,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, NoReturn, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 import pytest
@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-from websockets.frames import Close
 
+from tests.answers import close_frame, close_of, parse_standard_json
 from tests.server import WS_IMPLEMENTATIONS, serve
 from typedws import (
     DEFAULT_MAX_SIZE,
@@ -247,32 +247,12 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
 # Client helpers ------------------------------------------------------------------------------
 
 
-def parse_standard_json(frame: str | bytes) -> object:
-    """Parse `frame` as RFC 8259 JSON, refusing NaN and Infinity as a browser's `JSON.parse` does."""
-
-    def refuse(token: str) -> NoReturn:
-        raise ValueError(f"{token} is not standard JSON")
-
-    value: object = json.loads(frame, parse_constant=refuse)
-    return value
-
-
 async def assert_echoes(ws: ClientConnection, room: str = "healthy") -> None:
     """Check that `ws` still gets a valid chat echoed, in standard JSON."""
     with anyio.fail_after(10):
         await ws.send(Chat(room=room, n=7).model_dump_json())
         reply = await ws.recv()
     assert parse_standard_json(reply) == {"room": room, "n": 7, "x": 0.0}
-
-
-async def close_frame(ws: ClientConnection) -> Close | None:
-    """Wait for the server to close `ws`; return its close frame (`None` if the connection just dropped)."""
-    with anyio.fail_after(10):
-        try:
-            unexpected = await ws.recv()
-        except ConnectionClosed as closed:
-            return closed.rcvd
-    pytest.fail(f"expected the server to close the connection, got a message: {unexpected!r}")
 
 
 def assert_safe_reason(reason: str) -> None:
@@ -365,10 +345,9 @@ async def test_bad_input_closes_with_its_code_and_harms_no_one_else(bad: BadInpu
         await assert_echoes(bystander)
         async with connect(server.url + bad.path) as peer:
             await peer.send(bad.message)
-            closed = await close_frame(peer)
-        assert closed is not None
-        assert (closed.code, closed.reason) == (bad.error.close_code, bad.error.reason)
-        assert_safe_reason(closed.reason)
+            code, reason = await close_of(peer)
+        assert (code, reason) == (bad.error.close_code, bad.error.reason)
+        assert_safe_reason(reason)
         await assert_echoes(bystander)
     async with connect(server.url + "/chat") as newcomer:
         await assert_echoes(newcomer)
@@ -419,10 +398,9 @@ async def test_a_handler_crash_closes_with_1011_and_logs_once(
             await assert_echoes(bystander)
             async with connect(url + "/crash") as peer:
                 await peer.send(Chat(room=CANARY, n=1).model_dump_json())
-                closed = await close_frame(peer)
-            assert closed is not None
-            assert (closed.code, closed.reason) == (1011, "internal error")
-            assert_safe_reason(closed.reason)
+                code, reason = await close_of(peer)
+            assert (code, reason) == (1011, "internal error")
+            assert_safe_reason(reason)
             await assert_echoes(bystander)
         async with connect(url + "/chat") as newcomer:
             await assert_echoes(newcomer)

@@ -81,6 +81,13 @@ async def expect(ws: Chat, kind: type[M]) -> M:
     return message
 
 
+async def assert_said(clients: tuple[Chat, ...], user: str, text: str) -> None:
+    """Each of `clients` receives next a `Said` of `text` by `user`."""
+    for ws in clients:
+        said = await expect(ws, Said)
+        assert (said.user, said.text) == (user, text)
+
+
 @pytest.fixture
 def chat_url() -> Iterator[str]:
     """The base URL of a chat served for one test, on the memory hub."""
@@ -120,13 +127,9 @@ async def test_two_clients_in_a_room_see_each_other(chat_url: str, guard: None) 
         assert await ana.receive() == Users(room="lobby", users=["ana", "bob"])
 
         await bob.send(Say(text="hi ana"))
-        for ws in (ana, bob):
-            said = await expect(ws, Said)
-            assert (said.user, said.text) == ("bob", "hi ana")
+        await assert_said((ana, bob), "bob", "hi ana")
         await ana.send(Say(text="hi bob"))
-        for ws in (ana, bob):
-            said = await expect(ws, Said)
-            assert (said.user, said.text) == ("ana", "hi bob")
+        await assert_said((ana, bob), "ana", "hi bob")
 
         await bob.send(Leave())
         assert await bob.receive() == Left(room="lobby", user="bob")

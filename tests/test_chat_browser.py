@@ -6,8 +6,6 @@ drives the installed browser; it downloads none.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_playwright, expect
 
 from examples.chat.messages import Say
+from tests.programs import require_program
 from tests.test_chat import chat_client, join, running_chat
 
 pytestmark = pytest.mark.anyio
@@ -32,21 +31,10 @@ WAIT = 30
 """Seconds the whole browser test may take before it fails (a hang guard)."""
 
 
-def chromium_path() -> str:
-    """Where Debian's Chromium is; skips the test when it is missing, or fails it in CI."""
-    path = shutil.which("chromium")
-    if path is None:
-        message = "chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
 @pytest.fixture
 async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
     """A headless Chromium with a fresh profile."""
-    executable = chromium_path()
+    executable = require_program("chromium", "apt-get install chromium")
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
             tmp_path / "profile", executable_path=executable, headless=True, args=CHROMIUM_FLAGS

@@ -20,8 +20,8 @@ import anyio
 import pytest
 from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
+from tests.answers import close_of
 from tests.server import serve
 from typedws import WebSocket
 
@@ -166,6 +166,22 @@ async def wait_forever(ws: WebSocket[str, str], probe: Probe) -> None:
         pass
 
 
+async def drop_after_three_ticks(body: Body, how: Drop, ws_impl: str) -> Probe:
+    """Serve a handler running `body`, read three ticks from it, drop the connection `how`.
+
+    Returns the handler's probe once it has ended quietly (`Probe.assert_ended_quietly`).
+    """
+    probe = Probe()
+    with serve(probe.app(body), ws=ws_impl) as url:
+        peer = await connect(url)
+        with anyio.fail_after(10):
+            for _ in range(3):
+                assert await peer.recv() == "tick"
+        drop(peer, how)
+        await probe.assert_ended_quietly()
+    return probe
+
+
 def assert_no_error_logs(records: list[logging.LogRecord]) -> None:
     """For tests that carry `expect_error_log` only so that they can report the logs themselves."""
     assert [f"{r.name}: {r.getMessage()}" for r in records] == []
@@ -202,14 +218,7 @@ async def test_a_drop_in_the_middle_of_a_message(ws_impl: str) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("how", DROPS)
 async def test_a_drop_while_the_server_streams(how: Drop, ws_impl: str) -> None:
-    probe = Probe()
-    with serve(probe.app(stream_paced), ws=ws_impl) as url:
-        peer = await connect(url)
-        with anyio.fail_after(10):
-            for _ in range(3):
-                assert await peer.recv() == "tick"
-        drop(peer, how)
-        await probe.assert_ended_quietly()
+    await drop_after_three_ticks(stream_paced, how, ws_impl)
 
 
 @pytest.mark.anyio
@@ -230,14 +239,7 @@ async def test_a_drop_while_the_server_waits_to_send_to_a_peer_that_stopped_read
 
 @pytest.mark.anyio
 async def test_a_drop_while_the_server_streams_without_pause(ws_impl: str) -> None:
-    probe = Probe()
-    with serve(probe.app(stream_without_pause), ws=ws_impl) as url:
-        peer = await connect(url)
-        with anyio.fail_after(10):
-            for _ in range(3):
-                assert await peer.recv() == "tick"
-        drop(peer, "abort")
-        await probe.assert_ended_quietly()
+    probe = await drop_after_three_ticks(stream_without_pause, "abort", ws_impl)
     assert not probe.ran_out, f"the handler sent {probe.sent} messages without noticing the peer had left"
 
 
@@ -246,14 +248,7 @@ async def test_a_drop_while_the_server_streams_without_pause(ws_impl: str) -> No
 async def test_a_drop_while_the_server_sends_and_receives_at_once(
     ws_impl: str, no_error_logs: list[logging.LogRecord]
 ) -> None:
-    probe = Probe()
-    with serve(probe.app(send_and_receive_at_once), ws=ws_impl) as url:
-        peer = await connect(url)
-        with anyio.fail_after(10):
-            for _ in range(3):
-                assert await peer.recv() == "tick"
-        drop(peer, "abort")
-        await probe.assert_ended_quietly()
+    await drop_after_three_ticks(send_and_receive_at_once, "abort", ws_impl)
     assert_no_error_logs(no_error_logs)
 
 
@@ -324,9 +319,7 @@ async def test_a_server_shutdown_ends_open_handlers_quietly(
     with serve(probe.app(wait_forever), ws=ws_impl) as url:
         peer = await connect(url)
         await probe.wait_inside()
-    with anyio.fail_after(10):
-        with pytest.raises(ConnectionClosed) as closed:
-            await peer.recv()
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+    code, _ = await close_of(peer)
+    assert code == 1012
     assert probe.finished.is_set() and probe.escaped is None and probe.quiet
     assert_no_error_logs(no_error_logs)

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import math
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal
 
 import anyio
 import pytest
@@ -30,6 +28,8 @@ from starlette.types import Message, Receive, Scope, Send
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from tests.answers import parse_standard_json
+from tests.error_logs import error_records
 from tests.server import serve
 from typedws import (
     InvalidMessage,
@@ -151,16 +151,6 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
             await ws.send(value)
 
 
-def parse_standard_json(frame: str | bytes) -> object:
-    """Parse `frame` as RFC 8259 JSON, refusing NaN and Infinity as a browser's `JSON.parse` does."""
-
-    def refuse(token: str) -> NoReturn:
-        raise ValueError(f"{token} is not standard JSON")
-
-    value: object = json.loads(frame, parse_constant=refuse)
-    return value
-
-
 # (a) Round trips -----------------------------------------------------------------------------
 
 
@@ -264,29 +254,6 @@ VALUE_TYPES: dict[str, Any] = {"model": Profile, "union": EVENTS, "json": "json"
 
 ORACLES: dict[str, TypeAdapter[Any]] = {"model": PROFILES, "union": EVENTS, "json": TypeAdapter(JsonValue)}
 """For the JSON value types: the adapter that tells, apart from typedws, which frames hold a valid value."""
-
-
-class ErrorRecords(logging.Handler):
-    """Keeps the ERROR records it is given."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@contextlib.contextmanager
-def error_records() -> Iterator[list[logging.LogRecord]]:
-    """Collect the ERROR records logged anywhere during the block, so that an example fails on its own."""
-    handler = ErrorRecords()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        root.removeHandler(handler)
 
 
 async def drive(value_type: Any, incoming: list[str | bytes]) -> list[Message]:

@@ -11,13 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import anyio
@@ -28,15 +24,14 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket as StarletteWebSocket
 
-from tests.redis_server import running_redis
-from tests.server import free_port
-from typedws import Hub, Topic, WebSocket, WebSocketDisconnect
+from tests.server import ChildProcess, child_process
+from typedws import Hub, WebSocket, WebSocketDisconnect
 from typedws.client import connect
 from typedws.hub import Subscription
 
 HUB_URL_VARIABLE = "TYPEDWS_TEST_HUB_URL"
 WAIT = 10
-"""Seconds a test waits for a process or a message before it fails (a hang guard)."""
+"""Seconds a test waits for a message before it fails (a hang guard)."""
 
 
 class Note(BaseModel):
@@ -76,76 +71,27 @@ async def forward(notes: Subscription[Note], ws: WebSocket[Note, Note]) -> None:
             await ws.send(note)
 
 
-@dataclass
-class Process:
-    """A uvicorn process serving `create_app()`."""
+def uvicorn_process(hub_url: str, log: Path) -> AbstractContextManager[ChildProcess]:
+    """Run `create_app()` in a uvicorn subprocess on a free port, its output to `log`; stop it (SIGTERM) on exit."""
 
-    url: str
-    log: Path
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "uvicorn", f"{__name__}:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--ws", "websockets-sansio", "--lifespan", "on", "--log-level", "warning",
+        ]  # fmt: skip
 
-    def output(self) -> str:
-        """What the process wrote to stdout and stderr so far."""
-        return self.log.read_text()
-
-
-@contextlib.contextmanager
-def uvicorn_process(hub_url: str, workdir: Path, name: str) -> Iterator[Process]:
-    """Run `create_app()` in a uvicorn subprocess on a free port; stop it (SIGTERM) on exit."""
-    port = free_port()
-    log = workdir / f"{name}.log"
-    command = [
-        sys.executable, "-m", "uvicorn", f"{__name__}:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--ws", "websockets-sansio", "--lifespan", "on", "--log-level", "warning",
-    ]  # fmt: skip
-    env = {**os.environ, HUB_URL_VARIABLE: hub_url}
-    root = Path(__file__).resolve().parent.parent
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
-    try:
-        _wait_for_port(process, port, log)
-        yield Process(f"ws://127.0.0.1:{port}", log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=WAIT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_for_port(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"uvicorn did not listen on port {port}:\n{log.read_text()}")
-
-
-@pytest.fixture
-def workdir() -> Iterator[Path]:
-    """A folder for the processes' logs."""
-    with tempfile.TemporaryDirectory(prefix="typedws-hub-") as name:
-        yield Path(name)
-
-
-def assert_clean(process: Process) -> None:
-    """The process logged no error and no traceback."""
-    output = process.output()
-    assert "ERROR" not in output and "Traceback" not in output, output
+    return child_process(command, log, env={HUB_URL_VARIABLE: hub_url})
 
 
 @pytest.mark.anyio
-async def test_connections_in_one_process_share_a_room_through_the_memory_hub(workdir: Path) -> None:
-    with uvicorn_process("memory://", workdir, "single") as server:
+async def test_connections_in_one_process_share_a_room_through_the_memory_hub(tmp_path: Path) -> None:
+    with uvicorn_process("memory://", tmp_path / "single.log") as server:
         with anyio.fail_after(WAIT):
             async with (
-                connect(f"{server.url}/rooms/lobby", value_type=Note) as ana,
-                connect(f"{server.url}/rooms/lobby", value_type=Note) as bob,
-                connect(f"{server.url}/rooms/attic", value_type=Note) as eve,
+                connect(server.url("ws") + "/rooms/lobby", value_type=Note) as ana,
+                connect(server.url("ws") + "/rooms/lobby", value_type=Note) as bob,
+                connect(server.url("ws") + "/rooms/attic", value_type=Note) as eve,
             ):
                 await ana.send(Note(user="ana", text="hello"))
                 assert await bob.receive() == Note(user="ana", text="hello")
@@ -154,23 +100,19 @@ async def test_connections_in_one_process_share_a_room_through_the_memory_hub(wo
                 assert await eve.receive() == Note(user="eve", text="alone")
                 await bob.send(Note(user="bob", text="hi ana"))
                 assert await ana.receive() == Note(user="bob", text="hi ana")
-    assert_clean(server)
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A real Redis server for one test."""
-    with running_redis() as url:
-        yield url
+    server.assert_clean()
 
 
 @pytest.mark.anyio
-async def test_two_uvicorn_processes_share_a_room_through_redis(workdir: Path, redis_url: str) -> None:
-    with uvicorn_process(redis_url, workdir, "first") as first, uvicorn_process(redis_url, workdir, "second") as second:
+async def test_two_uvicorn_processes_share_a_room_through_redis(tmp_path: Path, redis_url: str) -> None:
+    with (
+        uvicorn_process(redis_url, tmp_path / "first.log") as first,
+        uvicorn_process(redis_url, tmp_path / "second.log") as second,
+    ):
         with anyio.fail_after(WAIT):
             async with (
-                connect(f"{first.url}/rooms/lobby", value_type=Note) as ana,
-                connect(f"{second.url}/rooms/lobby", value_type=Note) as bob,
+                connect(first.url("ws") + "/rooms/lobby", value_type=Note) as ana,
+                connect(second.url("ws") + "/rooms/lobby", value_type=Note) as bob,
             ):
                 await ana.send(Note(user="ana", text="from the first process"))
                 assert await bob.receive() == Note(user="ana", text="from the first process")
@@ -184,4 +126,4 @@ async def test_two_uvicorn_processes_share_a_room_through_redis(workdir: Path, r
                 assert await bob.receive() == Note(user="bob", text="from the second process")
     for process in (first, second):
         assert "skipped a message on topic 'room:lobby'" in process.output()
-        assert_clean(process)
+        process.assert_clean()

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 import pytest
 from pydantic import TypeAdapter
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 
 from examples import fastapi_app, starlette_app
 from examples.fastapi_app import Members, Post, Posted, Roster, Who
 from examples.starlette_app import Refused, Said, Say, Shout
+from tests.answers import close_of
 from tests.server import serve
 from typedws import WebSocketDisconnect
 from typedws.testing import AsyncTestClient, TestClient
@@ -30,10 +31,7 @@ async def test_starlette_example_over_uvicorn(ws_impl: str) -> None:
             await client.send('{"kind": "shout", "text": "hello"}')
             assert json.loads(await client.recv()) == {"kind": "said", "text": "HELLO"}
             await client.send('{"kind": "whisper", "text": "hello"}')
-            with pytest.raises(ConnectionClosed) as closed:
-                await client.recv()
-            assert closed.value.rcvd is not None
-            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1007, "invalid message")
+            assert await close_of(client) == (1007, "invalid message")
         async with connect(f"{url}/echo") as client:
             await client.send('{"kind": "say", "text": "hi"}')
             assert json.loads(await client.recv()) == {"kind": "said", "text": "hi"}

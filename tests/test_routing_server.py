@@ -14,9 +14,10 @@ from starlette.applications import Starlette
 from starlette.exceptions import WebSocketException
 from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 
 import typedws
+from tests.answers import close_of
 from tests.server import serve
 from typedws import MessageError, WebSocket
 
@@ -98,10 +99,7 @@ async def test_endpoint_round_trip_and_a_bad_message(ws_impl: str) -> None:
             await client.send('{"kind": "pop"}')
             assert json.loads(await client.recv()) == {"items": [1]}
             await client.send('{"kind": "peek"}')
-            with pytest.raises(ConnectionClosed) as closed:
-                await client.recv()
-        assert closed.value.rcvd is not None
-        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1007, "invalid message")
+            assert await close_of(client) == (1007, "invalid message")
         async with connect(f"{url}/stack") as client:  # the server is still up
             await client.send('{"kind": "push", "value": 7}')
             assert json.loads(await client.recv()) == {"items": [7]}
@@ -121,10 +119,7 @@ async def test_a_crash_closes_1011_and_is_logged(ws_impl: str, no_error_logs: li
     with serve(stack_app(), ws=ws_impl) as url:
         async with connect(f"{url}/stack") as client:
             await client.send('{"kind": "pop"}')
-            with pytest.raises(ConnectionClosed) as closed:
-                await client.recv()
-    assert closed.value.rcvd is not None
-    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1011, "internal error")
+            assert await close_of(client) == (1011, "internal error")
     assert any("pop from an empty stack" in str(record.exc_info) for record in no_error_logs)
 
 
