@@ -8,11 +8,12 @@ Lines that must be mypy errors carry `# type: ignore[code]`; with
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 from typing_extensions import assert_type
 
+from tests.typing.models import Chat, Cmd, Event
 from typedws import Codec
 from typedws.client import ClientWebSocket, connect
 
@@ -22,18 +23,6 @@ _In = TypeVar("_In")
 _Out = TypeVar("_Out")
 Connecting: TypeAlias = AbstractAsyncContextManager[ClientWebSocket[_In, _Out]]
 """What `connect(...)` returns: `async with` it to get the connection."""
-
-
-class Chat(BaseModel):
-    text: str
-
-
-class Cmd(BaseModel):
-    kind: Literal["cmd"] = "cmd"
-
-
-class Event(BaseModel):
-    kind: Literal["event"] = "event"
 
 
 def connect_forms(codec: Codec[Chat]) -> None:

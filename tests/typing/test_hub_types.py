@@ -6,25 +6,14 @@ Lines that must be mypy errors carry `# type: ignore[code]`; with
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 from typing_extensions import assert_type
 
+from tests.typing.models import Chat, Cmd, Event
 from typedws import Codec, Hub, Topic
 from typedws.hub import Subscription
-
-
-class Chat(BaseModel):
-    text: str
-
-
-class Cmd(BaseModel):
-    kind: Literal["cmd"] = "cmd"
-
-
-class Event(BaseModel):
-    kind: Literal["event"] = "event"
 
 
 def topic_forms(hub: Hub, codec: Codec[Chat]) -> None:

@@ -15,7 +15,12 @@ from starlette.applications import Starlette
 from typing_extensions import assert_type
 
 from typedws import Codec
-from typedws.testing import AsyncTestClient, AsyncWebSocketTestSession, TestClient, WebSocketTestSession
+from typedws.testing import (
+    AsyncTestClient,
+    AsyncWebSocketTestSession,
+    TestClient,
+    WebSocketTestSession,
+)
 
 
 class Cmd(BaseModel):

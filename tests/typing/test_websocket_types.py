@@ -7,25 +7,14 @@ Lines that must be mypy errors carry `# type: ignore[code]`; with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 from starlette.types import Receive, Scope, Send
 from typing_extensions import TypedDict, assert_type
 
+from tests.typing.models import Chat, Cmd, Event
 from typedws import Codec, WebSocket
-
-
-class Chat(BaseModel):
-    text: str
-
-
-class Cmd(BaseModel):
-    kind: Literal["cmd"] = "cmd"
-
-
-class Event(BaseModel):
-    kind: Literal["event"] = "event"
 
 
 class Point(TypedDict):
