@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.error_logs import error_records
-from tests.redis_server import running_redis
-from tests.server import WS_IMPLEMENTATIONS
+from tests.support.error_logs import error_records
+from tests.support.redis_server import running_redis
+from tests.support.servers import WS_IMPLEMENTATIONS
 
 collect_ignore = ["typing"]  # checked by mypy (tests/test_mypy.py), never run
 
@@ -44,6 +44,6 @@ def no_error_logs(request: pytest.FixtureRequest) -> Iterator[list[logging.LogRe
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    """A real Redis server (`tests.redis_server`) for the tests of one module: skipped without it, failed in CI."""
+    """A real Redis server (`tests.support.redis_server`) for the tests of one module: skipped without it, failed in CI."""
     with running_redis() as url:
         yield url

@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from websockets.sync.client import connect
 
 import typedws
-from tests.server import serve
+from tests.support.servers import serve
 from typedws import Codec, WebSocket
 from typedws._codecs import PydanticCodec
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from typedws._asyncapi_examples import example_candidates
-from typedws._asyncapi_schema import to_asyncapi_schema
+from typedws.asyncapi._examples import example_candidates
+from typedws.asyncapi._schema import to_asyncapi_schema
 
 SCHEMAS: dict[str, Any] = {
     "Item": {

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from tests import test_asyncapi_apps as apps
-from tests.programs import missing, require_program
+from tests.support.programs import missing, require_program
 from typedws import asyncapi
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ import typedws
 from tests import test_asyncapi_apps as apps
 from tests.test_asyncapi_apps import channel_messages, payload_validator
 from typedws import EndpointInfo, InvalidMessage, asyncapi
-from typedws._asyncapi_schema import REF_PREFIX, require_discriminators, to_asyncapi_schema
+from typedws.asyncapi._schema import REF_PREFIX, require_discriminators, to_asyncapi_schema
 from typedws._codecs import PydanticCodec
 
 TARGETS = apps.targets()

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 
 from tests import test_asyncapi_apps as apps
-from tests.server import serve
+from tests.support.servers import serve
 from typedws import asyncapi
 
 

@@ -1,4 +1,4 @@
-"""Reading message types: union members, discriminators and labels."""
+"""`typedws._typing`, the one home of type introspection: union members, discriminators, display names."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import Discriminator, Field
 from typing_extensions import TypeAliasType
 
 from tests.test_asyncapi_apps import Item, Join, Leave, Post
-from typedws._asyncapi_types import discriminator, type_label, union_members
+from typedws._typing import discriminator, display_name, union_members, without_none
 
 Tagged = Annotated[Join | Post | Leave, Field(discriminator="type")]
 Alias = TypeAliasType("Alias", Join | Leave)
@@ -60,10 +60,30 @@ def test_discriminator(tp: Any, tag: str | None) -> None:
         (list[Item], "list[Item]"),
         (dict[str, list[Item]], "dict[str, list[Item]]"),
         (Annotated[Item, Field(description="x")], "Item"),
-        (type(None), "null"),
-        (Literal["a", 1], '"a" | 1'),
+        (type(None), "None"),
+        (Literal["a", 1], 'Literal["a", 1]'),
         (int, "int"),
+        (Optional[int], "int | None"),  # noqa: UP045 - the old spelling reads as the new one
+        (Union[Join, Leave], "Join | Leave"),  # noqa: UP007
+        (Tagged, "Join | Post | Leave"),
+        (Alias, "Alias"),
+        (Any, "Any"),
     ],
 )
-def test_type_label(tp: Any, label: str) -> None:
-    assert type_label(tp) == label
+def test_display_name(tp: Any, label: str) -> None:
+    assert display_name(tp) == label
+
+
+@pytest.mark.parametrize(
+    ("tp", "without"),
+    [
+        (Join | None, Join),
+        (Optional[Join], Join),  # noqa: UP045
+        (Join | Leave | None, Union[Join, Leave]),  # noqa: UP007
+        (Join, Join),
+        (None, None),
+        (type(None), None),
+    ],
+)
+def test_without_none(tp: Any, without: Any) -> None:
+    assert without_none(tp) == without

@@ -23,8 +23,8 @@ from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.answers import close_frame, close_of, parse_standard_json
-from tests.server import WS_IMPLEMENTATIONS, serve
+from tests.support.wire import close_frame, close_of, parse_standard_json
+from tests.support.servers import WS_IMPLEMENTATIONS, serve
 from typedws import (
     DEFAULT_MAX_SIZE,
     InvalidMessage,

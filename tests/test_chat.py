@@ -28,7 +28,7 @@ from examples.chat.messages import (
     ServerMessage,
     Users,
 )
-from tests.server import serve
+from tests.support.servers import serve
 from typedws import WebSocketDisconnect
 from typedws.client import ClientWebSocket, connect
 

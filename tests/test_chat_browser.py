@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_playwright, expect
 
 from examples.chat.messages import Say
-from tests.programs import require_program
+from tests.support.programs import require_program
 from tests.test_chat import chat_client, join, running_chat
 
 pytestmark = pytest.mark.anyio

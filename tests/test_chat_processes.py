@@ -14,7 +14,7 @@ import anyio
 import pytest
 
 from examples.chat.messages import Error, Join, Joined, Left, Say, Users
-from tests.server import ChildProcess, child_process
+from tests.support.servers import ChildProcess, child_process
 from tests.test_chat import WAIT, assert_said, chat_client, join, receive_until
 
 pytestmark = pytest.mark.anyio

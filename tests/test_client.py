@@ -15,7 +15,7 @@ from starlette.types import Receive, Scope, Send
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as websockets_serve
 
-from tests.server import serve
+from tests.support.servers import serve
 from typedws import (
     InvalidMessage,
     MalformedMessage,

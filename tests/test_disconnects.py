@@ -21,8 +21,8 @@ import pytest
 from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.answers import close_of
-from tests.server import serve
+from tests.support.wire import close_of
+from tests.support.servers import serve
 from typedws import WebSocket
 
 Drop = Literal["abort", "close"]

@@ -8,7 +8,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from examples.echo import app as echo_app
-from tests.server import serve
+from tests.support.servers import serve
 
 pytestmark = pytest.mark.anyio
 

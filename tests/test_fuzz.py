@@ -28,9 +28,9 @@ from starlette.types import Message, Receive, Scope, Send
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.answers import parse_standard_json
-from tests.error_logs import error_records
-from tests.server import serve
+from tests.support.wire import parse_standard_json
+from tests.support.error_logs import error_records
+from tests.support.servers import serve
 from typedws import (
     InvalidMessage,
     MalformedMessage,

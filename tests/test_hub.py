@@ -13,8 +13,8 @@ import pytest
 import redis.exceptions
 from pydantic import BaseModel, TypeAdapter
 
-from tests.redis_server import running_redis
-from tests.server import free_port
+from tests.support.redis_server import running_redis
+from tests.support.servers import free_port
 from typedws import Codec, Hub, Topic, UnexpectedFrame
 from typedws.hub import Subscription, SubscriptionOverflow
 

@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket as StarletteWebSocket
 
-from tests.server import ChildProcess, child_process
+from tests.support.servers import ChildProcess, child_process
 from typedws import Hub, WebSocket, WebSocketDisconnect
 from typedws.client import connect
 from typedws.hub import Subscription

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.load import app, main, raise_open_file_limit, run_load
-from tests.server import serve
+from tests.support.servers import serve
 
 CONNECTIONS = 300
 ROUND_TRIPS = 5

@@ -13,8 +13,8 @@ from websockets.exceptions import InvalidStatus
 from examples import fastapi_app, starlette_app
 from examples.fastapi_app import Members, Post, Posted, Roster, Who
 from examples.starlette_app import Refused, Said, Say, Shout
-from tests.answers import close_of
-from tests.server import serve
+from tests.support.wire import close_of
+from tests.support.servers import serve
 from typedws import WebSocketDisconnect
 from typedws.testing import AsyncTestClient, TestClient
 

@@ -17,8 +17,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 import typedws
-from tests.answers import close_of
-from tests.server import serve
+from tests.support.wire import close_of
+from tests.support.servers import serve
 from typedws import MessageError, WebSocket
 
 pytestmark = pytest.mark.anyio

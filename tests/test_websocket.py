@@ -15,7 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 from typing_extensions import TypedDict
 
 import typedws
-from tests.apps import Aliased, Chat, Join, Measurement, Say, app_of, echo_app
+from tests.support.apps import Aliased, Chat, Join, Measurement, Say, app_of, echo_app
 from typedws import InvalidMessage, MalformedMessage, MessageError, MessageTooLarge, UnexpectedFrame, WebSocket
 
 SCOPE: Scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b""}

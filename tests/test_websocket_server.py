@@ -10,9 +10,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.answers import close_of
-from tests.apps import Chat, Join, Say, app_of, echo_app
-from tests.server import serve
+from tests.support.wire import close_of
+from tests.support.apps import Chat, Join, Say, app_of, echo_app
+from tests.support.servers import serve
 from typedws import WebSocket
 
 pytestmark = pytest.mark.anyio

@@ -1,37 +1,67 @@
 """typedws: typed, validating WebSockets for Starlette, FastAPI and any ASGI app.
 
 A connection has a type for what it receives and a type for what it sends:
-`WebSocket[In, Out]`.
+`WebSocket[In, Out]`. Everything else is derived from those two types: the
+handlers (`endpoint`, `listener`), the test clients (`typedws.testing`), the
+client (`typedws.client`), the message docs (`typedws.asyncapi`) and the
+broadcast hub (`Hub`).
 """
 
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketState
 
 from ._codecs import Codec, ValueType, ValueTypeName
-from ._errors import InvalidMessage, MalformedMessage, MessageError, MessageTooLarge, UnexpectedFrame
-from ._metadata import EndpointInfo, typed_routes
-from ._websocket import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, ConnectionOptions, WebSocket
-from .hub import Hub, Topic
-from .routing import endpoint, listener
+from ._errors import (
+    InvalidMessage,
+    MalformedMessage,
+    MessageError,
+    MessageTooLarge,
+    SubscriptionOverflow,
+    UnexpectedFrame,
+    WebSocketClosed,
+    WebSocketDisconnect,
+)
+from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions
+from ._websocket import WebSocket
+from .handlers import Endpoint, EndpointInfo, Listener, endpoint, listener, typed_routes
+from .hub import Hub, Subscription, Topic
 
 __all__ = [
     "DEFAULT_CAUGHT_CLOSE_CODES",
     "DEFAULT_MAX_SIZE",
+    "CaughtCloseCodes",
     "Codec",
     "ConnectionOptions",
+    "Endpoint",
     "EndpointInfo",
     "Hub",
     "InvalidMessage",
+    "Listener",
     "MalformedMessage",
     "MessageError",
     "MessageTooLarge",
+    "Subscription",
+    "SubscriptionOverflow",
     "Topic",
     "UnexpectedFrame",
     "ValueType",
     "ValueTypeName",
     "WebSocket",
+    "WebSocketClosed",
     "WebSocketDisconnect",
     "WebSocketState",
     "endpoint",
     "listener",
     "typed_routes",
 ]
+
+
+def _show_public_paths() -> None:
+    """Let reprs and tracebacks name `typedws.WebSocket`, not `typedws._websocket.WebSocket`."""
+    for name in __all__:
+        value = globals()[name]
+        module = getattr(value, "__module__", "")
+        if isinstance(module, str) and module.startswith(f"{__name__}.") and hasattr(value, "__qualname__"):
+            value.__module__ = __name__
+
+
+_show_public_paths()

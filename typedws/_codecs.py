@@ -1,14 +1,24 @@
 """Codecs: how a declared value type turns frames into values and back.
 
-A value type is `"text"`, `"bytes"`, `"json"`, a class Pydantic validates
-(a model, dataclass, TypedDict, ...), a `pydantic.TypeAdapter` or a `Codec`.
-Each one resolves to a `Codec[T]`; codecs for classes are built once per class and
-shared by every connection.
+One table gives a value type its meaning, wherever it is declared (an
+argument such as `receive_type=...` or an annotation such as
+`WebSocket[str, Chat]`):
+
+| value type | frames | values |
+| --- | --- | --- |
+| `"text"`, `str` (and the default, `None`) | text | `str` |
+| `"bytes"`, `bytes` | binary | `bytes` |
+| `"json"`, `Any` | text (binary accepted, as UTF-8) | any JSON value |
+| `"event"` | any | raw ASGI events (server connections only) |
+| any other type Pydantic validates, a `TypeAdapter` | text (binary accepted) | validated values |
+| a `Codec` | its own | its own |
+
+Each one resolves to a `Codec[T]`, built once per type and shared by every
+connection.
 """
 
 from __future__ import annotations
 
-import types
 import typing
 import weakref
 from collections.abc import Callable
@@ -17,16 +27,19 @@ from typing import Any, Generic, Literal, TypeAlias
 import pydantic_core
 from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
-from typing_extensions import TypeVar, is_typeddict
+from starlette.types import Message
+from typing_extensions import TypeVar
 
 from ._errors import MalformedMessage, MessageTooLarge, UnexpectedFrame, from_validation_error
+from ._frames import event_of, frame_of
+from ._typing import display_name, runtime_classes
 
 T = TypeVar("T")
 
-ValueTypeName: TypeAlias = Literal["text", "bytes", "json"]
+ValueTypeName: TypeAlias = Literal["text", "bytes", "json", "event"]
 """The value types named by a string."""
 
-_ACCEPTED = "'text', 'bytes', 'json', a class Pydantic can validate, a pydantic.TypeAdapter or a typedws.Codec"
+_ACCEPTED = "'text', 'bytes', 'json', 'event', a type Pydantic can validate, a pydantic.TypeAdapter or a typedws.Codec"
 
 
 class Codec(Generic[T]):
@@ -151,9 +164,9 @@ class PydanticCodec(Codec[T]):
         """The adapter that validates and serializes values."""
         self.value_type = value_type
         """The Python type (or type form) of the values."""
-        self.name = name or _type_name(value_type)
+        self.name = name or display_name(value_type)
         self.media_type = "application/json"
-        self._classes = _runtime_classes(value_type)
+        self._classes = runtime_classes(value_type)
         self._exact_classes = frozenset(self._classes or ())
 
     def decode(self, frame: str | bytes, max_size: int | None = None) -> T:
@@ -205,50 +218,45 @@ def _refuse_nonstandard_json(frame: str | bytes) -> None:
         raise MalformedMessage(f"malformed JSON: {error}") from None
 
 
-def _runtime_classes(tp: Any) -> tuple[type, ...] | None:
-    """The classes a value of `tp` is an instance of, when `isinstance` can tell.
+class EventCodec(Codec[Message]):
+    """Raw ASGI events: a frame is decoded into the `websocket.receive` event carrying it, and back.
 
-    Returns `None` for types `isinstance` cannot check (TypedDict, generic
-    aliases, literals, ...): values of those are validated strictly instead.
+    A server connection with `"event"` hands its events over whole (its
+    `receive()` is `receive_event()`), the peer's disconnect included.
     """
-    if tp is Any or tp is object:
-        return (object,)
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        return _runtime_classes(typing.get_args(tp)[0])
-    if origin is typing.Union or origin is types.UnionType:
-        members = [_runtime_classes(arg) for arg in typing.get_args(tp)]
-        if any(m is None for m in members):
-            return None
-        return tuple(cls for m in members if m is not None for cls in m)
-    if tp is None or tp is type(None):
-        return (type(None),)
-    if isinstance(tp, type) and origin is None and not is_typeddict(tp):
-        return (tp,)
-    return None
 
+    __slots__ = ()
 
-def _type_name(tp: Any) -> str:
-    """A short name for messages: `Chat`, `Join | Say | Leave` (for an `Annotated` union too), `list[Chat]`."""
-    if tp is None or tp is type(None):
-        return "None"
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        return _type_name(typing.get_args(tp)[0])
-    if origin is typing.Union or origin is types.UnionType:
-        return " | ".join(_type_name(arg) for arg in typing.get_args(tp))
-    if isinstance(tp, type) and origin is None:
-        return tp.__name__
-    if isinstance(origin, type):  # list[Chat], dict[str, Chat]
-        return f"{origin.__name__}[{', '.join(_type_name(arg) for arg in typing.get_args(tp))}]"
-    return repr(tp).removeprefix("typing.")
+    def __init__(self) -> None:
+        self.name = "event"
+        self.media_type = "application/octet-stream"
+
+    def decode(self, frame: str | bytes, max_size: int | None = None) -> Message:
+        if max_size is not None:
+            _check_size(frame, max_size)
+        return event_of("websocket.receive", frame)
+
+    def encode(self, value: Message) -> str | bytes:
+        if not isinstance(value, dict) or value.get("type") != "websocket.send":
+            raise _refuse(value, "ASGI events that carry a frame ('websocket.send')")
+        return frame_of(value)
 
 
 TEXT: Codec[str] = TextCodec()
 BYTES: Codec[bytes] = BytesCodec()
 JSON: Codec[Any] = PydanticCodec(TypeAdapter(Any), name="json")
-_CODECS: dict[object, Codec[Any]] = {None: TEXT, "text": TEXT, "bytes": BYTES, "json": JSON}
-"""Codecs by value type: the names (`None` is the default, text) and every type resolved so far."""
+EVENT: Codec[Message] = EventCodec()
+_CODECS: dict[object, Codec[Any]] = {
+    None: TEXT,
+    "text": TEXT,
+    str: TEXT,
+    "bytes": BYTES,
+    bytes: BYTES,
+    "json": JSON,
+    Any: JSON,
+    "event": EVENT,
+}
+"""The one table of meanings (see the module's docstring), and every type resolved so far."""
 
 
 _ADAPTER_CODECS: weakref.WeakKeyDictionary[TypeAdapter[Any], Codec[Any]] = weakref.WeakKeyDictionary()

@@ -1,4 +1,22 @@
-"""Errors raised for messages a connection cannot accept, and their close codes."""
+"""Every public error of typedws, in one place.
+
+What to catch, at a glance::
+
+    Exception
+    ├── MessageError             a received message the connection cannot accept (close_code, reason)
+    │   ├── UnexpectedFrame      binary where text is expected, or text where bytes are    1003
+    │   ├── MalformedMessage     invalid UTF-8, malformed or non-standard JSON            1007
+    │   ├── InvalidMessage       well-formed JSON that fails validation (errors)          1007
+    │   └── MessageTooLarge      larger than the connection's max_size (size, max_size)   1009
+    ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
+    │   └── WebSocketClosed      ... and this side (or the server) had closed it: a receive or send came after
+    │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
+    └── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
+
+`WebSocketDisconnect` is Starlette's own class, so code written for
+Starlette catches the same exception. Peer data never appears in an
+error's message: it may be logged.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +25,26 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from starlette import status
+from starlette.websockets import WebSocketDisconnect
+
+try:
+    from starlette.websockets import WebSocketDisconnected
+except ImportError:  # Starlette before 1.0 has no class of its own for a use after closing
+
+    class WebSocketDisconnected(RuntimeError):  # type: ignore[no-redef]
+        """Raised when attempting to use a disconnected WebSocket (Starlette 1.x's, for older Starlette)."""
+
 
 __all__ = [
     "InvalidMessage",
     "MalformedMessage",
     "MessageError",
     "MessageTooLarge",
+    "SubscriptionOverflow",
     "UnexpectedFrame",
+    "WebSocketClosed",
+    "WebSocketDisconnect",
+    "WebSocketDisconnected",
 ]
 
 
@@ -101,3 +132,28 @@ def from_validation_error(error: ValidationError, expected: str) -> MessageError
 def _describe(detail: ErrorDetails) -> str:
     location = ".".join(str(part) for part in detail["loc"])
     return f"{location}: {detail['msg']}" if location else detail["msg"]
+
+
+class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):
+    """A receive or send on a connection that this side (or the server) has closed already.
+
+    A `WebSocketDisconnect`, so that one `except WebSocketDisconnect:` catches
+    every way a connection ends, and Starlette 1.x's `WebSocketDisconnected`
+    (a `RuntimeError`), which Starlette raises in the same case. `code` and
+    `reason` are those of the close.
+    """
+
+    def __init__(self, code: int, reason: str | None = None, *, action: str = "use") -> None:
+        super().__init__(code, reason)
+        self.args = (f"cannot {action} the connection: it is closed (close code {code})",)
+
+
+class SubscriptionOverflow(Exception):
+    """A hub subscriber fell more than its queue size behind under the `"raise"` overflow policy."""
+
+    def __init__(self, topic: str, queue_size: int) -> None:
+        super().__init__(f"subscriber of topic {topic!r} fell more than {queue_size} values behind")
+        self.topic = topic
+        """The name of the topic the subscriber fell behind on."""
+        self.queue_size = queue_size
+        """The size of the subscriber's queue."""

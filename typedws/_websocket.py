@@ -3,36 +3,34 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Generic, Literal, NoReturn, TypedDict, overload
+from typing import Any, Generic, Literal, NoReturn, cast, overload
 
 from anyio.lowlevel import checkpoint
 from pydantic import TypeAdapter
 from starlette import status
 from starlette.datastructures import URL, Address, Headers, QueryParams, State
-from starlette.exceptions import WebSocketException
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._codecs import Codec, codec_for
-from ._connection import (
-    CAUGHT_BY_DEFAULT,
-    DEFAULT_CAUGHT_CLOSE_CODES,
+from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, truncate_reason
+from ._codecs import EVENT, Codec, codec_for
+from ._errors import MessageError, WebSocketClosed, WebSocketDisconnect, WebSocketDisconnected
+from ._frames import event_of, frame_of
+from ._options import (
+    ALL_CLOSE_CODES,
     DEFAULT_MAX_SIZE,
+    CaughtCloseCodes,
+    ConnectionOptions,
     checked_caught_codes,
     checked_max_size,
-    close_of,
-    ending_in,
-    event_of,
-    frame_of,
-    truncate_reason,
 )
-from ._errors import MessageError
 
-__all__ = ["DEFAULT_CAUGHT_CLOSE_CODES", "DEFAULT_MAX_SIZE", "ConnectionOptions", "WebSocket"]
+__all__ = ["WebSocket"]
 
 logger = logging.getLogger("typedws")
 
@@ -57,17 +55,7 @@ _SENDABLE: dict[WebSocketState, frozenset[str]] = {
 """The ASGI events the application may send in each of its states."""
 
 
-class ConnectionOptions(TypedDict, total=False):
-    """Options of a connection, beside its value types."""
-
-    caught_close_codes: Iterable[int] | None
-    """Close codes of disconnects to silence; `None` means `DEFAULT_CAUGHT_CLOSE_CODES`."""
-
-    max_size: int | None
-    """The largest message accepted, in bytes; `None` for no limit. Larger ones close with 1009."""
-
-
-class WebSocket(Generic[InT, OutT]):
+class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
     """A WebSocket connection that receives `InT` values and sends `OutT` values.
 
     `value_type` sets both directions; `receive_type` and `send_type` set one
@@ -101,8 +89,11 @@ class WebSocket(Generic[InT, OutT]):
         "_send",
         "_decode",
         "_encode",
+        "_events_in",
+        "_events_out",
         "_connection",
         "_peer_left",
+        "_close",
         "_sends_in_a_row",
     )
 
@@ -343,7 +334,7 @@ class WebSocket(Generic[InT, OutT]):
         value_type: Any = None,
         receive_type: Any = None,
         send_type: Any = None,
-        caught_close_codes: Iterable[int] | None = None,
+        caught_close_codes: CaughtCloseCodes | None = None,
         max_size: int | None = DEFAULT_MAX_SIZE,
     ) -> None:
         if scope["type"] != "websocket":
@@ -360,9 +351,9 @@ class WebSocket(Generic[InT, OutT]):
         self.send_codec: Codec[OutT] = send_codec
         """The codec turning `OutT` values into frames."""
         self.caught_close_codes = (
-            CAUGHT_BY_DEFAULT if caught_close_codes is None else checked_caught_codes(caught_close_codes)
+            ALL_CLOSE_CODES if caught_close_codes is None else checked_caught_codes(caught_close_codes)
         )
-        """Close codes of disconnects that end `async with` and `async for` quietly."""
+        """Close codes of a peer's close that end `async with` and `async for` quietly (every code for `"all"`)."""
         self.max_size = max_size if max_size is DEFAULT_MAX_SIZE else checked_max_size(max_size)
         """The largest message accepted, in bytes, or `None` for no limit."""
         self.client_state = WebSocketState.CONNECTING
@@ -373,8 +364,11 @@ class WebSocket(Generic[InT, OutT]):
         self._send = send
         self._decode = self.receive_codec.decode
         self._encode = self.send_codec.encode
+        self._events_in = receive_codec is EVENT
+        self._events_out = send_codec is EVENT
         self._connection: HTTPConnection | None = None
         self._peer_left: tuple[int, str] | None = None
+        self._close: tuple[int, str] | None = None
         self._sends_in_a_row = 0
 
     def __repr__(self) -> str:
@@ -383,7 +377,23 @@ class WebSocket(Generic[InT, OutT]):
             f" send={self.send_codec.name} {self.application_state.name.lower()}>"
         )
 
-    # Request data -------------------------------------------------------------
+    # The scope, as Starlette's HTTPConnection shows it --------------------------
+
+    def __getitem__(self, key: str) -> Any:
+        """A key of the ASGI scope: `ws["path"]`."""
+        return self.scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys of the ASGI scope."""
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        """The number of keys in the ASGI scope."""
+        return len(self.scope)
+
+    # A connection is one connection: compared and hashed by identity, not as the scope's mapping.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     @property
     def _http(self) -> HTTPConnection:
@@ -397,6 +407,11 @@ class WebSocket(Generic[InT, OutT]):
         return self._http.url
 
     @property
+    def base_url(self) -> URL:
+        """The URL of the app's root (the connection's URL without its path and query)."""
+        return self._http.base_url
+
+    @property
     def headers(self) -> Headers:
         """The handshake request's headers."""
         return self._http.headers
@@ -408,7 +423,7 @@ class WebSocket(Generic[InT, OutT]):
 
     @property
     def path_params(self) -> dict[str, Any]:
-        """Parameters matched from the route's path."""
+        """Parameters matched from the route's path (values converted by the route's convertors)."""
         return self._http.path_params
 
     @property
@@ -422,6 +437,11 @@ class WebSocket(Generic[InT, OutT]):
         return self._http.client
 
     @property
+    def app(self) -> Any:
+        """The ASGI app serving the connection (Starlette puts it in the scope)."""
+        return self.scope.get("app")
+
+    @property
     def state(self) -> State:
         """Per-connection state, shared with middleware through the scope."""
         return self._http.state
@@ -430,6 +450,20 @@ class WebSocket(Generic[InT, OutT]):
     def subprotocols(self) -> list[str]:
         """The subprotocols the peer offered, in its order of preference."""
         return list(self.scope.get("subprotocols", ()))
+
+    @property
+    def close_code(self) -> int | None:
+        """The code the connection ended with, from whichever side closed first; `None` while it is open.
+
+        1005 when the peer's close carried no code, 1006 when the connection
+        dropped without a close frame.
+        """
+        return None if self._close is None else self._close[0]
+
+    @property
+    def close_reason(self) -> str | None:
+        """The reason the connection ended with (`""` when none was given); `None` while it is open."""
+        return None if self._close is None else self._close[1]
 
     # Handshake and closing ------------------------------------------------------
 
@@ -447,23 +481,41 @@ class WebSocket(Generic[InT, OutT]):
             {"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())}
         )
 
+    async def reject(self) -> None:
+        """Refuse the handshake: the peer gets an HTTP 403 response instead of a connection.
+
+        Raises `RuntimeError` once the connection is accepted (use `close`).
+        """
+        if self.application_state is not _CONNECTING:
+            raise RuntimeError('cannot reject: the connection is accepted or closed already; use "close"')
+        await self.close(status.WS_1008_POLICY_VIOLATION)
+
+    async def send_denial_response(self, response: Response) -> None:
+        """Refuse the handshake with an HTTP `response` of your own (status, headers, body), before accepting.
+
+        Needs a server with ASGI's WebSocket Denial Response extension
+        (uvicorn has it); raises `RuntimeError` where the server lacks it.
+        """
+        if "websocket.http.response" not in self.scope.get("extensions", {}):
+            raise RuntimeError("The server doesn't support the Websocket Denial Response extension.")
+        await response(self.scope, self.receive_event, self.send_event)
+
     async def close(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str | None = None) -> None:
         """Close the connection with `code` and an optional `reason` (cut to 123 bytes of UTF-8).
 
-        Before `accept()`, this refuses the handshake. Raises
-        `WebSocketDisconnect` once the peer has left (`ensure_closed` does not),
-        and `RuntimeError` once the connection is closed.
+        Before `accept()`, this refuses the handshake (HTTP 403). After the
+        peer has left, it does nothing, as Starlette's does; after this side
+        has closed, it raises `WebSocketClosed` (a `RuntimeError`).
         """
+        if self._peer_left is not None and self.application_state in (_CONNECTING, _CONNECTED):
+            self.application_state = _DISCONNECTED  # nothing to send: the peer is gone
+            return
         await self.send_event({"type": "websocket.close", "code": code, "reason": truncate_reason(reason)})
 
     async def ensure_closed(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str | None = None) -> None:
-        """Close the connection unless it is closed already; safe after the peer left."""
-        if self.client_state is _DISCONNECTED or self.application_state not in (_CONNECTING, _CONNECTED):
-            return
-        try:
+        """Close the connection unless it is closed already (by either side)."""
+        if self.application_state in (_CONNECTING, _CONNECTED):
             await self.close(code, reason)
-        except WebSocketDisconnect:
-            pass
 
     async def __aenter__(self) -> Self:
         """Accept the connection, unless the handler accepted it already (to choose a subprotocol, say)."""
@@ -481,37 +533,27 @@ class WebSocket(Generic[InT, OutT]):
         if exc is None:
             await self.ensure_closed()
             return False
-        _, propagate = await self.end(exc)
-        return not propagate
+        return not (await self.end(exc)).propagate
 
-    async def end(self, exc: BaseException) -> tuple[int, bool]:
-        """Close the connection as the exception that ended its handler calls for.
+    async def end(self, exc: BaseException) -> Ending:
+        """Close the connection as the exception that stopped its handler calls for; return how it ended.
 
-        Returns the close code and whether `exc` must propagate. Whatever the
-        peer did ends quietly: a disconnect of any code (codes outside
-        `caught_close_codes` are logged at INFO), a `MessageError` (closed
-        with its code), Starlette's `WebSocketException` (closed with its
-        code), and an exception group holding nothing else (as a task group
-        raises; its first disconnect, else its first error, decides). The
-        handler's own errors close with 1011 and propagate, for the server to
-        log them; a cancellation closes with 1001 and propagates.
+        The one policy of every side (see `typedws._close`): the peer's close
+        ends quietly when its code is in `caught_close_codes` (others are
+        logged at INFO, and propagate when not caught); a `MessageError` or
+        Starlette's `WebSocketException` closes with its code, quietly; a use
+        of the closed connection is quiet; an exception group of nothing else
+        ends as its most telling member does. Any other exception closes with
+        1011 and propagates, for the server to log it; a cancellation closes
+        with 1001 and propagates.
         """
-        ending = ending_in(exc)
-        if isinstance(ending, WebSocketDisconnect):
-            if ending.code not in self.caught_close_codes:
-                logger.info("%r: the peer left with close code %s", self, ending.code)
-            await self.ensure_closed()
-            return ending.code, False
-        if isinstance(ending, MessageError):
-            logger.debug("closing %r with %d: %s", self, ending.close_code, ending)
-            await self.ensure_closed(ending.close_code, ending.reason)
-            return ending.close_code, False
-        if isinstance(ending, WebSocketException):  # Starlette's way to close with a chosen code
-            await self.ensure_closed(ending.code, ending.reason)
-            return ending.code, False
-        code = status.WS_1011_INTERNAL_ERROR if isinstance(exc, Exception) else status.WS_1001_GOING_AWAY
-        await self.ensure_closed(code, "internal error" if code == status.WS_1011_INTERNAL_ERROR else None)
-        return code, True
+        ending = ending_of(exc, self.caught_close_codes)
+        if ending.by_peer and ending.code not in NORMAL_CLOSE_CODES:
+            logger.info("%r: the peer left with close code %d", self, ending.code)
+        elif isinstance(ending.cause, MessageError):
+            logger.debug("closing %r with %d: %s", self, ending.code, ending.cause)
+        await self.ensure_closed(ending.code, ending.reason)
+        return ending
 
     # Typed messages ---------------------------------------------------------------
 
@@ -521,8 +563,12 @@ class WebSocket(Generic[InT, OutT]):
         Raises `WebSocketDisconnect` when the peer has left (and on every
         later call), and a `MessageError` (close code attached) when the
         message is not a valid `InT`; the connection stays open after a
-        `MessageError`.
+        `MessageError`. With `receive_type="event"`, returns the next raw
+        ASGI event, the peer's `websocket.disconnect` included.
         """
+        if self._events_in:
+            event: Any = await self.receive_event()
+            return cast(InT, event)
         if self.client_state is not _CONNECTED:
             self._refuse_receive()
         message = await self._receive()
@@ -530,15 +576,19 @@ class WebSocket(Generic[InT, OutT]):
         if message["type"] == "websocket.receive":
             text: str | None = message.get("text")  # `frame_of(message)`, inlined: this is the hot path
             return self._decode(message["bytes"] if text is None else text, self.max_size)
-        self._disconnected(message)
+        self._not_a_message(message)
 
     async def send(self, value: OutT) -> None:
         """Send an `OutT` value.
 
         Raises `TypeError`, before anything is sent, when `value` is not an
-        `OutT`, and `WebSocketDisconnect` (with the peer's code) once the peer
-        has left.
+        `OutT`; `WebSocketDisconnect` (with the peer's code) once the peer has
+        left; `WebSocketClosed` once this side has closed. With
+        `send_type="event"`, sends `value` as a raw ASGI event.
         """
+        if self._events_out:
+            await self.send_event(cast(Message, value))
+            return
         frame = self._encode(value)
         # `event_of("websocket.send", frame)`, inlined: this is the hot path.
         if type(frame) is str:
@@ -552,7 +602,7 @@ class WebSocket(Generic[InT, OutT]):
             await self._pause()
         try:
             await self._send(message)
-        except OSError:
+        except (OSError, RuntimeError):
             self._lost()
 
     def __aiter__(self) -> Self:
@@ -564,15 +614,15 @@ class WebSocket(Generic[InT, OutT]):
         A `MessageError` closes the connection with its code and is raised.
         """
         # The body of `receive`, inlined: one coroutine less per message.
-        if self.client_state is not _CONNECTED:
-            self._refuse_receive()
+        if self.client_state is not _CONNECTED or self._events_in:
+            return await self._next_slowly()
         try:
             message = await self._receive()
             self._sends_in_a_row = 0
             if message["type"] == "websocket.receive":
                 text: str | None = message.get("text")
                 return self._decode(message["bytes"] if text is None else text, self.max_size)
-            self._disconnected(message)
+            self._not_a_message(message)
         except WebSocketDisconnect as exc:
             if exc.code in self.caught_close_codes:
                 raise StopAsyncIteration from None
@@ -580,6 +630,18 @@ class WebSocket(Generic[InT, OutT]):
         except MessageError as exc:
             await self.ensure_closed(exc.close_code, exc.reason)
             raise
+
+    async def _next_slowly(self) -> InT:
+        """`__anext__` off the hot path: before accepting, after the peer left, or for raw events."""
+        try:
+            value = await self.receive()
+        except WebSocketDisconnect as exc:
+            if exc.code in self.caught_close_codes:
+                raise StopAsyncIteration from None
+            raise
+        if self._events_in and self.client_state is _DISCONNECTED:
+            raise StopAsyncIteration  # the raw events end with the peer's disconnect
+        return value
 
     # The classic aliases ------------------------------------------------------------
 
@@ -591,8 +653,13 @@ class WebSocket(Generic[InT, OutT]):
         """Receive a binary frame as `bytes`, whatever `receive_type` is."""
         return await self._receive_with(_BYTES)
 
-    async def receive_json(self) -> Any:
-        """Receive a JSON value (from a text or UTF-8 binary frame), whatever `receive_type` is."""
+    async def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
+        """Receive a JSON value, whatever `receive_type` is.
+
+        Either kind of frame is accepted (binary frames as UTF-8); `mode` is
+        checked for compatibility with Starlette's signature.
+        """
+        _check_mode(mode)
         return await self._receive_with(_JSON)
 
     async def send_text(self, data: str) -> None:
@@ -603,9 +670,13 @@ class WebSocket(Generic[InT, OutT]):
         """Send `data` in a binary frame, whatever `send_type` is."""
         await self._send_with(_BYTES, data)
 
-    async def send_json(self, data: Any) -> None:
-        """Send `data` as standard JSON in a text frame, whatever `send_type` is."""
-        await self._send_with(_JSON, data)
+    async def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
+        """Send `data` as standard JSON, whatever `send_type` is: in a text frame, or UTF-8 in a binary one."""
+        _check_mode(mode)
+        frame = _JSON.encode(data)
+        if mode == "binary" and isinstance(frame, str):
+            frame = frame.encode()
+        await self.send_event(event_of("websocket.send", frame))
 
     async def _receive_with(self, codec: Codec[_V]) -> _V:
         """`receive`, with another codec."""
@@ -615,7 +686,7 @@ class WebSocket(Generic[InT, OutT]):
         self._sends_in_a_row = 0
         if message["type"] == "websocket.receive":
             return codec.decode(frame_of(message), self.max_size)
-        self._disconnected(message)
+        self._not_a_message(message)
 
     async def _send_with(self, codec: Codec[_V], value: _V) -> None:
         await self.send_event(event_of("websocket.send", codec.encode(value)))
@@ -623,27 +694,35 @@ class WebSocket(Generic[InT, OutT]):
     # Raw ASGI events -------------------------------------------------------------------
 
     async def receive_event(self) -> Message:
-        """Receive the next raw ASGI event, keeping track of the connection's state."""
+        """Receive the next raw ASGI event, keeping track of the connection's state.
+
+        Raises `WebSocketDisconnect` once the peer has left, and
+        `RuntimeError` for an event the protocol does not allow now (anything
+        but `websocket.connect` first, then `websocket.receive` or
+        `websocket.disconnect`).
+        """
         if self.client_state is _DISCONNECTED:
             self._refuse_receive()
         message = await self._receive()
         self._sends_in_a_row = 0
         kind = message["type"]
-        if kind == "websocket.connect":
+        if kind == "websocket.disconnect":
+            self._peer_closed(message)
+        elif self.client_state is _CONNECTING:
+            if kind != "websocket.connect":
+                raise RuntimeError(f'expected the ASGI event "websocket.connect", got {kind!r}')
             self.client_state = _CONNECTED
-        elif kind == "websocket.disconnect":
-            self.client_state = _DISCONNECTED
-            self._peer_left = close_of(message)
-        elif self.client_state is not _CONNECTED:
-            raise RuntimeError(f'expected the ASGI event "websocket.connect", got {kind!r}')
+        elif kind != "websocket.receive":
+            raise RuntimeError(f'expected the ASGI event "websocket.receive" or "websocket.disconnect", got {kind!r}')
         return message
 
     async def send_event(self, message: Message) -> None:
         """Send a raw ASGI event, keeping track of the connection's state.
 
-        Raises `WebSocketDisconnect` once the peer has left, and
-        `RuntimeError` for an event the connection's state does not allow
-        (a second accept, a message before accepting or after closing).
+        Raises `WebSocketDisconnect` once the peer has left, `WebSocketClosed`
+        once this side has closed, and `RuntimeError` for an event the
+        connection's state does not allow (a second accept, a message before
+        accepting).
         """
         kind = message["type"]
         state = self.application_state
@@ -657,42 +736,59 @@ class WebSocket(Generic[InT, OutT]):
             self.application_state = _CONNECTED
         elif kind == "websocket.close":
             self.application_state = _DISCONNECTED
+            if self._close is None:
+                self._close = (message.get("code", status.WS_1000_NORMAL_CLOSURE), message.get("reason") or "")
         elif kind == "websocket.http.response.start":
             self.application_state = _RESPONSE
         elif kind == "websocket.http.response.body" and not message.get("more_body", False):
             self.application_state = _DISCONNECTED
         try:
             await self._send(message)
-        except OSError:
+        except (OSError, RuntimeError) as error:
+            if kind != "websocket.send" and not isinstance(error, OSError):
+                raise
             self._lost()
 
-    # State errors ------------------------------------------------------------------------
+    # State changes and errors -------------------------------------------------------------
 
-    def _disconnected(self, message: Message) -> NoReturn:
+    def _not_a_message(self, message: Message) -> NoReturn:
+        """Raise for an event that `receive` got instead of a message: the peer's close, or a protocol error."""
+        if message["type"] == "websocket.disconnect":
+            self._peer_closed(message)
+            raise WebSocketDisconnect(*self._peer_left)  # type: ignore[misc]
+        raise RuntimeError(
+            f'expected the ASGI event "websocket.receive" or "websocket.disconnect", got {message["type"]!r}'
+        )
+
+    def _peer_closed(self, message: Message) -> None:
         self.client_state = _DISCONNECTED
         self._peer_left = close_of(message)
-        raise WebSocketDisconnect(*self._peer_left)
+        if self._close is None:
+            self._close = self._peer_left
 
     def _lost(self) -> NoReturn:
-        """The server could not send: the peer is gone, without a close frame unless one arrived."""
+        """The server could not send: the peer is gone (1006 unless its close arrived), or the server closed."""
         self.application_state = _DISCONNECTED
         if self._peer_left is None:
             self._peer_left = (status.WS_1006_ABNORMAL_CLOSURE, "")
+        if self._close is None:
+            self._close = self._peer_left
         raise WebSocketDisconnect(*self._peer_left) from None
 
     def _refuse_receive(self) -> NoReturn:
         if self._peer_left is not None:  # once the peer has left, every receive says so
             raise WebSocketDisconnect(*self._peer_left)
-        raise RuntimeError('the connection is not accepted yet: call "accept" first')
+        raise WebSocketDisconnected('the connection is not accepted yet: call "accept" first')
 
     def _refuse_send(self, kind: str) -> NoReturn:
         if self._peer_left is not None:  # once the peer has left, every send says so
             raise WebSocketDisconnect(*self._peer_left)
         state = self.application_state
         if state is _DISCONNECTED:
-            raise RuntimeError("cannot send: the connection is closed")
+            code, reason = self._close or (status.WS_1000_NORMAL_CLOSURE, "")
+            raise WebSocketClosed(code, reason, action="close" if kind == "websocket.close" else "send on")
         if state is _CONNECTING and kind == "websocket.send":
-            raise RuntimeError('the connection is not accepted yet: call "accept" first')
+            raise WebSocketDisconnected('the connection is not accepted yet: call "accept" first')
         if state is _CONNECTED and kind == "websocket.accept":
             raise RuntimeError("cannot accept: the connection is accepted already")
         *others, last = sorted(_SENDABLE[state])
@@ -708,6 +804,11 @@ class WebSocket(Generic[InT, OutT]):
         """
         self._sends_in_a_row = 0
         await checkpoint()
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ("text", "binary"):
+        raise RuntimeError('The "mode" argument should be "text" or "binary".')
 
 
 _TEXT: Codec[str] = codec_for("text")

@@ -7,7 +7,7 @@ errors as the server side.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Generic, Literal, overload
 
@@ -19,16 +19,10 @@ from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as websockets_connect
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 
+from ._close import Ending, ending_of, truncate_reason
 from ._codecs import Codec, codecs_for
-from ._connection import (
-    DEFAULT_MAX_SIZE,
-    checked_caught_codes,
-    checked_max_size,
-    disconnect_in,
-    leaves_of,
-    truncate_reason,
-)
 from ._errors import MalformedMessage, MessageError, MessageTooLarge
+from ._options import DEFAULT_MAX_SIZE, CaughtCloseCodes, checked_caught_codes, checked_max_size
 
 __all__ = ["ClientWebSocket", "connect"]
 
@@ -56,7 +50,7 @@ class ClientWebSocket(Generic[InT, OutT]):
         receive_codec: Codec[InT],
         send_codec: Codec[OutT],
         *,
-        caught_close_codes: Iterable[int] | None = None,
+        caught_close_codes: CaughtCloseCodes | None = None,
         max_size: int | None = DEFAULT_MAX_SIZE,
     ) -> None:
         self.connection = connection
@@ -132,28 +126,28 @@ class ClientWebSocket(Generic[InT, OutT]):
             await self.close(exc.close_code, exc.reason)
             raise
 
-    async def _end(self, exc: BaseException) -> bool:
-        """Close the connection as the exception that ended the `async with` block calls for; whether it propagates.
+    @property
+    def close_code(self) -> int | None:
+        """The code of the server's close (1006 when the connection dropped without one); `None` while it is open."""
+        return self.connection.close_code
 
-        `WebSocket.end`'s rules, seen from the client: a disconnect (or an
-        exception group of nothing else) with a caught code ends quietly,
-        another code propagates (the server's code is news to the client's
-        code); a `MessageError` (alone or in a group of nothing else) closes
-        with its code and propagates; other errors close with 1011, a
-        cancellation with 1001, and propagate.
+    @property
+    def close_reason(self) -> str | None:
+        """The reason of the server's close (`""` when none was given); `None` while it is open."""
+        return self.connection.close_reason
+
+    async def end(self, exc: BaseException) -> Ending:
+        """Close the connection as the exception that stopped the `async with` block calls for; return how it ended.
+
+        The same policy as the server's `WebSocket.end`: the server's close
+        ends quietly when its code is in `caught_close_codes` (else it
+        propagates); a `MessageError` closes with its code, quietly; any other
+        exception closes with 1011 (a cancellation with 1001) and propagates.
         """
-        disconnect = disconnect_in(exc)
-        if disconnect is not None:
-            return disconnect.code not in self.caught_close_codes
-        leaves = leaves_of(exc)
-        errors = [leaf for leaf in leaves if isinstance(leaf, MessageError)]
-        if errors and len(errors) == len(leaves):
-            await self.close(errors[0].close_code, errors[0].reason)
-        elif isinstance(exc, Exception):
-            await self.close(status.WS_1011_INTERNAL_ERROR, "internal error")
-        else:
-            await self.close(status.WS_1001_GOING_AWAY)
-        return True
+        ending = ending_of(exc, self.caught_close_codes)
+        if not ending.by_peer:
+            await self.close(ending.code, ending.reason)
+        return ending
 
     def _error_of(self, closed: ConnectionClosed) -> Exception:
         """What a failed receive raises: the message error that made the protocol layer close (once), or the disconnect."""
@@ -183,7 +177,7 @@ def connect(
     value_type: Literal["bytes"],
     receive_type: None = None,
     send_type: None = None,
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[bytes, bytes]]: ...
@@ -194,7 +188,7 @@ def connect(
     value_type: Literal["json"],
     receive_type: None = None,
     send_type: None = None,
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[Any, Any]]: ...
@@ -205,7 +199,7 @@ def connect(
     value_type: type[_V] | TypeAdapter[_V] | Codec[_V],
     receive_type: None = None,
     send_type: None = None,
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[_V, _V]]: ...
@@ -216,7 +210,7 @@ def connect(
     value_type: Literal["text"] | None = None,
     receive_type: Literal["text"] | None = None,
     send_type: Literal["text"] | None = None,
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[str, str]]: ...
@@ -227,7 +221,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["text"] | None = None,
     send_type: Literal["bytes"],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[str, bytes]]: ...
@@ -238,7 +232,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["text"] | None = None,
     send_type: Literal["json"],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[str, Any]]: ...
@@ -249,7 +243,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["text"] | None = None,
     send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[str, _S]]: ...
@@ -260,7 +254,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["bytes"],
     send_type: Literal["text"] | None = None,
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[bytes, str]]: ...
@@ -271,7 +265,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["bytes"],
     send_type: Literal["bytes"],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[bytes, bytes]]: ...
@@ -282,7 +276,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["bytes"],
     send_type: Literal["json"],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[bytes, Any]]: ...
@@ -293,7 +287,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["bytes"],
     send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[bytes, _S]]: ...
@@ -304,7 +298,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["json"],
     send_type: Literal["text"] | None = None,
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[Any, str]]: ...
@@ -315,7 +309,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["json"],
     send_type: Literal["bytes"],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[Any, bytes]]: ...
@@ -326,7 +320,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["json"],
     send_type: Literal["json"],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[Any, Any]]: ...
@@ -337,7 +331,7 @@ def connect(
     value_type: None = None,
     receive_type: Literal["json"],
     send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[Any, _S]]: ...
@@ -348,7 +342,7 @@ def connect(
     value_type: None = None,
     receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
     send_type: Literal["text"] | None = None,
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[_R, str]]: ...
@@ -359,7 +353,7 @@ def connect(
     value_type: None = None,
     receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
     send_type: Literal["bytes"],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[_R, bytes]]: ...
@@ -370,7 +364,7 @@ def connect(
     value_type: None = None,
     receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
     send_type: Literal["json"],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[_R, Any]]: ...
@@ -381,7 +375,7 @@ def connect(
     value_type: None = None,
     receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
     send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[_R, _S]]: ...
@@ -392,7 +386,7 @@ def connect(
     value_type: Any = None,
     receive_type: Any = None,
     send_type: Any = None,
-    caught_close_codes: Iterable[int] | None = None,
+    caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
     **websockets_options: Any,
 ) -> AbstractAsyncContextManager[ClientWebSocket[Any, Any]]:
@@ -422,7 +416,7 @@ async def _connected(
     url: str,
     receive_codec: Codec[Any],
     send_codec: Codec[Any],
-    caught_close_codes: Iterable[int] | None,
+    caught_close_codes: frozenset[int],
     max_size: int | None,
     websockets_options: dict[str, Any],
 ) -> AsyncIterator[ClientWebSocket[Any, Any]]:
@@ -433,5 +427,5 @@ async def _connected(
         try:
             yield ws
         except BaseException as exc:
-            if await ws._end(exc):
+            if (await ws.end(exc)).propagate:
                 raise

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter
 from typing_extensions import Self, TypeVar
 
 from ._codecs import Codec, codec_for
-from ._errors import MalformedMessage, MessageError, UnexpectedFrame
+from ._errors import MalformedMessage, MessageError, SubscriptionOverflow, UnexpectedFrame
 
 if TYPE_CHECKING:
     from broadcaster import Broadcast, Event
@@ -48,17 +48,6 @@ OverflowPolicy: TypeAlias = Literal["drop_oldest", "raise"]
 
 
 _NOT_RUNNING = "the hub is not running: use it inside `async with hub:`"
-
-
-class SubscriptionOverflow(Exception):
-    """A subscriber fell more than its queue size behind under the `"raise"` overflow policy."""
-
-    def __init__(self, topic: str, queue_size: int) -> None:
-        super().__init__(f"subscriber of topic {topic!r} fell more than {queue_size} values behind")
-        self.topic = topic
-        """The name of the topic the subscriber fell behind on."""
-        self.queue_size = queue_size
-        """The size of the subscriber's queue."""
 
 
 class Hub:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._asyncapi_view import ChannelView, Constraint, FieldRow, MessageView, SchemaView, Token, read_document
+from ._view import ChannelView, Constraint, FieldRow, MessageView, SchemaView, Token, read_document
 
 __all__ = ["to_markdown"]
 

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 WS_IMPLEMENTATIONS = ("websockets-sansio", "wsproto")
 """uvicorn's WebSocket protocol implementations that tests run against."""
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 """The checkout: the working directory of child processes, so that `tests` and `examples` import."""
 
 PROCESS_WAIT = 10.0

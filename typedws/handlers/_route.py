@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Literal, overload
 
 from starlette.responses import PlainTextResponse
@@ -12,10 +12,10 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
 from typing_extensions import TypeVar
 
-from ._codecs import Codec
-from ._connection import checked_caught_codes, checked_max_size
-from ._metadata import INFO_ATTRIBUTE, EndpointInfo
-from ._websocket import WebSocket
+from .._codecs import Codec
+from .._options import CaughtCloseCodes, checked_caught_codes, checked_max_size
+from ._info import INFO_ATTRIBUTE, EndpointInfo
+from .._websocket import WebSocket
 
 __all__ = ["TypedRoute"]
 
@@ -40,7 +40,7 @@ class TypedRoute(Generic[InT, OutT]):
         send_codec: Codec[OutT],
         parameter: str,
         framework_signature: inspect.Signature,
-        caught_close_codes: Iterable[int] | None,
+        caught_close_codes: CaughtCloseCodes | None,
         max_size: int | None,
     ) -> None:
         self._caught_close_codes = checked_caught_codes(caught_close_codes)
@@ -108,8 +108,7 @@ class TypedRoute(Generic[InT, OutT]):
         try:
             await self._run(ws, arguments)
         except BaseException as exc:
-            _, must_raise = await ws.end(exc)
-            if must_raise:
+            if (await ws.end(exc)).propagate:
                 raise
         else:
             await ws.ensure_closed()

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ._asyncapi_document import ServerSpec, build_document, server_objects
-from ._asyncapi_html import CONTENT_SECURITY_POLICY, to_html
-from ._metadata import typed_routes
+from ..handlers import typed_routes
+from ._document import ServerSpec, build_document, server_objects
+from .render import CONTENT_SECURITY_POLICY, to_html
 
 __all__ = ["routes"]
 

@@ -1,17 +1,4 @@
-"""Typed test clients: talk to an app's WebSocket routes in the types its handlers declare.
-
-```python
-client = TestClient(app)
-with client.websocket_connect("/chat", send_type=Say, receive_type=Said) as ws:
-    ws.send(Say(text="hi"))
-    assert ws.receive() == Said(text="hi")
-```
-
-`TestClient` is Starlette's, run in a thread as usual; `AsyncTestClient`
-drives the app in the test's own event loop, for async tests. Sessions are
-generic over what they receive and what they send, in that order, as
-`WebSocket[In, Out]` is on the server: `WebSocketTestSession[Said, Say]`.
-"""
+"""The typed test clients: Starlette's `TestClient` with typed sessions, and an in-loop `AsyncTestClient`."""
 
 from __future__ import annotations
 
@@ -25,17 +12,11 @@ from starlette import testclient as starlette_testclient
 from starlette.types import ASGIApp, Scope
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._codecs import Codec, codecs_for
+from .._codecs import Codec, codecs_for
 from ._lifespan import Lifespan
-from ._test_sessions import AsyncWebSocketTestSession, ConnectOptions, WebSocketTestSession
+from ._sessions import AsyncWebSocketTestSession, ConnectOptions, WebSocketTestSession
 
-__all__ = [
-    "AsyncTestClient",
-    "AsyncWebSocketTestSession",
-    "ConnectOptions",
-    "TestClient",
-    "WebSocketTestSession",
-]
+__all__ = ["AsyncTestClient", "TestClient"]
 
 _V = TypeVar("_V")
 _R = TypeVar("_R")

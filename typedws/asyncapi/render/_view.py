@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ._asyncapi_fields import Constraint, Token, constraints, schema_anchor, type_tokens
-from ._asyncapi_schema import payload_target, ref_name, subschemas
+from ._fields import Constraint, Token, constraints, schema_anchor, type_tokens
+from .._schema import payload_target, ref_name, subschemas
 
 __all__ = [
     "CLIENT_TO_SERVER",

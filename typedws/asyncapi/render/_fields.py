@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._asyncapi_schema import ref_name
+from .._schema import ref_name
 
 __all__ = ["Constraint", "Token", "constraints", "schema_anchor", "type_tokens"]
 

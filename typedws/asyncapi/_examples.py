@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, TypeGuard
 
-from ._asyncapi_schema import REF_PREFIX
+from ._schema import REF_PREFIX
 
 __all__ = ["NO_EXAMPLE", "example_candidates"]
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from ._asyncapi_view import (
+from ._view import (
     CLIENT_TO_SERVER,
     SERVER_TO_CLIENT,
     ChannelView,

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import inspect
-import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from starlette.websockets import WebSocket as StarletteWebSocket
 
-from ._codecs import Codec, codec_for
-from ._websocket import WebSocket
+from .._codecs import Codec, codec_for
+from .._typing import is_none, unwrap, without_none
+from .._websocket import WebSocket
 
 __all__ = ["EndpointSignature", "ListenerSignature", "read_endpoint", "read_listener"]
 
@@ -57,7 +57,7 @@ def read_endpoint(handler: Callable[..., Any]) -> EndpointSignature:
     typed = [p for p in signature.parameters.values() if _is_websocket(hints.get(p.name))]
     if not typed:
         hint = ""
-        if any(_unannotated(hints.get(p.name)) is StarletteWebSocket for p in signature.parameters.values()):
+        if any(unwrap(hints.get(p.name)) is StarletteWebSocket for p in signature.parameters.values()):
             hint = " (starlette.websockets.WebSocket carries no message types)"
         raise TypeError(
             f"{name} has no typedws.WebSocket parameter{hint}; annotate the connection, "
@@ -106,10 +106,10 @@ def read_listener(on_message: Callable[..., Any]) -> ListenerSignature:
         raise TypeError(f"{name}: annotate the message parameter {message.name!r} with the type of received messages")
     if "return" not in hints:
         raise TypeError(f"{name}: annotate the return type with the type of replies, e.g. `-> Event | None`")
-    reply = _without_none(hints["return"])
+    reply = without_none(hints["return"])
     return ListenerSignature(
         receive_codec=_codec(hints[message.name], f"{name}: the type of {message.name!r}"),
-        send_codec=codec_for("text") if reply is None else _codec(reply, f"{name}: the return type"),
+        send_codec=codec_for("text") if is_none(reply) else _codec(reply, f"{name}: the return type"),
         takes_websocket=len(parameters) == 2,
     )
 
@@ -128,17 +128,13 @@ def _inspect(handler: Callable[..., Any], name: str) -> tuple[inspect.Signature,
     return inspect.signature(handler), hints
 
 
-def _unannotated(tp: Any) -> Any:
-    return typing.get_args(tp)[0] if typing.get_origin(tp) is Annotated else tp
-
-
 def _is_websocket(tp: Any) -> bool:
-    tp = _unannotated(tp)
+    tp = unwrap(tp)
     return tp is WebSocket or typing.get_origin(tp) is WebSocket
 
 
 def _websocket_args(tp: Any) -> tuple[Any, Any]:
-    tp = _unannotated(tp)
+    tp = unwrap(tp)
     if tp is WebSocket:
         return str, str
     receive_arg, send_arg = typing.get_args(tp)
@@ -146,25 +142,9 @@ def _websocket_args(tp: Any) -> tuple[Any, Any]:
 
 
 def _codec(tp: Any, where: str) -> Codec[Any]:
-    if tp is str:
-        return codec_for("text")
-    if tp is bytes:
-        return codec_for("bytes")
-    if tp is Any:
-        return codec_for("json")
     if isinstance(tp, typing.TypeVar):
         raise TypeError(f"{where} is the type variable {tp.__name__}; a typed endpoint needs concrete types")
     try:
         return codec_for(tp)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{where} is not usable: {error}") from None
-
-
-def _without_none(tp: Any) -> Any:
-    """`tp` without `None` in it: `Event | None` → `Event`, `None` → `None`."""
-    if tp is None or tp is type(None):
-        return None
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        members = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-        return members[0] if len(members) == 1 else typing.Union[tuple(members)]
-    return tp

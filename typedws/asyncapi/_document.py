@@ -14,11 +14,11 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import PydanticSerializationError, core_schema
 
-from ._asyncapi_examples import NO_EXAMPLE, example_candidates
-from ._asyncapi_schema import REF_PREFIX, payload_target, require_discriminators, require_tag, to_asyncapi_schema
-from ._asyncapi_types import discriminator, type_label, union_members
-from ._codecs import Codec, PydanticCodec
-from ._metadata import EndpointInfo
+from ._examples import NO_EXAMPLE, example_candidates
+from ._schema import REF_PREFIX, payload_target, require_discriminators, require_tag, to_asyncapi_schema
+from .._typing import discriminator, display_name, union_members
+from .._codecs import Codec, PydanticCodec
+from ..handlers import EndpointInfo
 
 __all__ = ["ASYNCAPI_VERSION", "ServerSpec", "build_document", "server_objects"]
 
@@ -119,9 +119,9 @@ def _variants(codec: Codec[Any], direction: Direction) -> list[_Variant]:
         return [_Variant(codec.name, None, codec, direction)]
     members = union_members(codec.value_type)
     if len(members) == 1:
-        return [_Variant(type_label(codec.value_type), codec.adapter, codec, direction)]
+        return [_Variant(display_name(codec.value_type), codec.adapter, codec, direction)]
     tag = discriminator(codec.value_type)
-    return [_Variant(type_label(member), TypeAdapter(member), codec, direction, tag) for member in members]
+    return [_Variant(display_name(member), TypeAdapter(member), codec, direction, tag) for member in members]
 
 
 def _key(label: str, default: str = "message") -> str:

@@ -14,8 +14,10 @@ from starlette.types import ASGIApp, Message, Scope
 from starlette.websockets import WebSocketDisconnect
 from typing_extensions import Self, TypeVar
 
-from ._codecs import Codec
-from ._connection import checked_caught_codes, event_of, frame_of, truncate_reason
+from .._codecs import Codec
+from .._close import truncate_reason
+from .._frames import event_of, frame_of
+from .._options import CaughtCloseCodes, checked_caught_codes
 
 __all__ = ["AsyncWebSocketTestSession", "ConnectOptions", "WebSocketTestSession"]
 
@@ -30,8 +32,8 @@ class ConnectOptions(TypedDict, total=False):
     """Subprotocols to offer, in order of preference."""
     headers: Mapping[str, str]
     """Extra handshake request headers."""
-    caught_close_codes: Iterable[int] | None
-    """Close codes of the app that end the session's iteration quietly; `None` means `DEFAULT_CAUGHT_CLOSE_CODES`."""
+    caught_close_codes: CaughtCloseCodes | None
+    """Close codes of the app that end the session's iteration quietly; default (and `None`): `"all"`."""
 
 
 class _Closed:
@@ -54,7 +56,7 @@ class _Session(Generic[RecvT, SendT]):
     """What both sessions share: codecs, frames and the closing state."""
 
     def __init__(
-        self, receive_codec: Codec[RecvT], send_codec: Codec[SendT], caught_close_codes: Iterable[int] | None
+        self, receive_codec: Codec[RecvT], send_codec: Codec[SendT], caught_close_codes: CaughtCloseCodes | None
     ) -> None:
         self.receive_codec = receive_codec
         """Decodes the frames the app sends into `RecvT` values."""
@@ -107,7 +109,7 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
         session: starlette_testclient.WebSocketTestSession,
         receive_codec: Codec[RecvT],
         send_codec: Codec[SendT],
-        caught_close_codes: Iterable[int] | None = None,
+        caught_close_codes: CaughtCloseCodes | None = None,
     ) -> None:
         super().__init__(receive_codec, send_codec, caught_close_codes)
         self.session = session
@@ -175,7 +177,7 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
         scope: Scope,
         receive_codec: Codec[RecvT],
         send_codec: Codec[SendT],
-        caught_close_codes: Iterable[int] | None = None,
+        caught_close_codes: CaughtCloseCodes | None = None,
     ) -> None:
         super().__init__(receive_codec, send_codec, caught_close_codes)
         self.scope = scope

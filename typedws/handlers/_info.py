@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from starlette.routing import BaseRoute, Host, Mount
 
-from ._codecs import Codec, PydanticCodec
+from .._codecs import Codec, PydanticCodec
 
 __all__ = ["EndpointInfo", "endpoint_info", "typed_routes"]
 

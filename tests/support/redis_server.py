@@ -12,8 +12,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.programs import require_program
-from tests.server import child_process
+from tests.support.programs import require_program
+from tests.support.servers import child_process
 
 
 @contextlib.contextmanager

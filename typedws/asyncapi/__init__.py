@@ -20,11 +20,10 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal, TypeAlias
 
-from ._asyncapi_document import ASYNCAPI_VERSION, ServerSpec, build_document
-from ._asyncapi_html import to_html
-from ._asyncapi_markdown import to_markdown
-from ._asyncapi_serving import routes
-from ._metadata import typed_routes
+from ..handlers import typed_routes
+from ._document import ASYNCAPI_VERSION, ServerSpec, build_document
+from ._serving import routes
+from .render import to_html, to_markdown
 
 __all__ = [
     "ASYNCAPI_VERSION",

@@ -1,0 +1,121 @@
+"""How a connection ends: the one policy every side applies, and the close frame's details.
+
+When the code using a connection stops — an `async with ws:` block, a typed
+endpoint's handler, a listener, a client block, a test session — the
+exception it stopped with (if any) decides how the connection closes and
+whether the exception goes on. `ending_of` decides, for every side:
+
+| what stopped the code | closes with | goes on? |
+| --- | --- | --- |
+| the peer's close (`WebSocketDisconnect`) | (closed already) | only if its code is not caught |
+| a bad message (`MessageError`) | its `close_code` | no |
+| Starlette's `WebSocketException` | its `code` | no |
+| a use of a connection already closed (`WebSocketClosed`) | (closed already) | no |
+| any other exception: a bug | 1011 | yes |
+| a cancellation (`BaseException`) | 1001 | yes |
+
+An exception group (as a task group raises when a reader and a writer both
+stop) that holds nothing but the first four ends as its most telling
+member does: the peer's close first, then the error that made this side
+close, then the use of the closed connection that followed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from typing import Final, NamedTuple
+
+from starlette.exceptions import WebSocketException
+from starlette.types import Message
+from starlette.websockets import WebSocketDisconnect
+
+from ._errors import MessageError, WebSocketClosed
+
+__all__ = [
+    "MAX_REASON_BYTES",
+    "NO_CODE",
+    "NORMAL_CLOSE_CODES",
+    "Ending",
+    "close_of",
+    "ending_of",
+    "leaves_of",
+    "truncate_reason",
+]
+
+MAX_REASON_BYTES: Final = 123
+"""The most a close frame's reason can hold, in bytes of UTF-8 (RFC 6455, section 5.5)."""
+
+NO_CODE: Final = 1005
+"""The code of a peer's close that carried none (RFC 6455), as ASGI servers report it."""
+
+ABNORMAL_CLOSURE: Final = 1006
+"""The code of a connection that dropped without a close frame (RFC 6455)."""
+
+NORMAL_CLOSE_CODES: Final = frozenset({1000, 1001, NO_CODE, ABNORMAL_CLOSURE})
+"""A peer's closes that need no mention in a log: normal, going away, no code, dropped."""
+
+
+class Ending(NamedTuple):
+    """How a connection ends after the exception its code stopped with."""
+
+    code: int
+    """The close code: this side's close, or the peer's."""
+    reason: str
+    """The close reason sent with `code` (never the peer's data)."""
+    propagate: bool
+    """Whether the exception goes on after the connection is closed."""
+    cause: BaseException
+    """The member of the exception (group) that decided."""
+
+    @property
+    def by_peer(self) -> bool:
+        """Whether the peer closed (or the connection dropped), so that this side has nothing to send."""
+        return isinstance(self.cause, WebSocketDisconnect) and not isinstance(self.cause, WebSocketClosed)
+
+
+_ENDINGS = (WebSocketDisconnect, MessageError, WebSocketException)
+
+
+def ending_of(exc: BaseException, caught_close_codes: Container[int]) -> Ending:
+    """How the connection ends for `exc`, given the peer's close codes that end quietly (see the module's table)."""
+    leaves = leaves_of(exc)
+    if all(isinstance(leaf, _ENDINGS) for leaf in leaves):
+        cause = min(leaves, key=_rank)
+        if isinstance(cause, MessageError):
+            return Ending(cause.close_code, cause.reason, False, cause)
+        if isinstance(cause, WebSocketException):
+            return Ending(cause.code, truncate_reason(cause.reason), False, cause)
+        if isinstance(cause, WebSocketDisconnect):
+            quiet = isinstance(cause, WebSocketClosed) or cause.code in caught_close_codes
+            return Ending(cause.code, cause.reason, not quiet, cause)
+    if isinstance(exc, Exception):
+        return Ending(1011, "internal error", True, exc)
+    return Ending(1001, "", True, exc)
+
+
+def _rank(leaf: BaseException) -> int:
+    if isinstance(leaf, WebSocketClosed):
+        return 2
+    return 0 if isinstance(leaf, WebSocketDisconnect) else 1
+
+
+def leaves_of(exc: BaseException) -> list[BaseException]:
+    """`[exc]`, or the exceptions an exception group holds, nested groups flattened."""
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in leaves_of(inner)]
+    return [exc]
+
+
+def truncate_reason(reason: str | None) -> str:
+    """Cut a close reason to the 123 bytes of UTF-8 a close frame can carry, at a character boundary."""
+    if not reason:
+        return ""
+    encoded = reason.encode()
+    if len(encoded) <= MAX_REASON_BYTES:
+        return reason
+    return encoded[:MAX_REASON_BYTES].decode(errors="ignore")
+
+
+def close_of(disconnect: Message) -> tuple[int, str]:
+    """The code and reason of a `websocket.disconnect` event (1005 when it carries no code)."""
+    return disconnect.get("code", NO_CODE), disconnect.get("reason") or ""
