@@ -14,6 +14,7 @@ from ._errors import (
     InvalidMessage,
     MalformedMessage,
     MessageError,
+    HubUnavailable,
     MessageTooLarge,
     SubscriptionOverflow,
     UnexpectedFrame,
@@ -23,7 +24,7 @@ from ._errors import (
 from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions
 from ._websocket import WebSocket
 from .handlers import Endpoint, EndpointInfo, Listener, endpoint, listener, typed_routes
-from .hub import Hub, Subscription, Topic
+from .hub import Entry, Hub, Stream, Subscription, Topic
 
 __all__ = [
     "DEFAULT_CAUGHT_CLOSE_CODES",
@@ -33,12 +34,15 @@ __all__ = [
     "ConnectionOptions",
     "Endpoint",
     "EndpointInfo",
+    "Entry",
     "Hub",
+    "HubUnavailable",
     "InvalidMessage",
     "Listener",
     "MalformedMessage",
     "MessageError",
     "MessageTooLarge",
+    "Stream",
     "Subscription",
     "SubscriptionOverflow",
     "Topic",
