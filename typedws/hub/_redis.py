@@ -15,7 +15,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Iterator, Mapping
-from typing import Final
+from typing import Final, NoReturn
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -162,7 +162,9 @@ class RedisBackend:
     async def _listen_to_topics(self) -> None:
         delays = _delays()
         while True:
-            await self._topics_wanted.wait()
+            while not self._topics:
+                self._topics_wanted.clear()
+                await self._topics_wanted.wait()
             pubsub = self._topics_client.pubsub()
             try:
                 await pubsub.subscribe(*self._topics)
@@ -172,22 +174,23 @@ class RedisBackend:
                 self._pubsub = None
                 self._lost("topics", error)
                 await asyncio.sleep(next(delays))
-            else:
-                delays = _delays()
             finally:
                 self._pubsub = None
                 await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+            if "topics" not in self._down:
+                delays = _delays()
 
-    async def _receive_messages(self, pubsub: PubSub) -> None:
-        """Hand every message to the receiver until no topic is wanted; raise when the connection is lost."""
+    async def _receive_messages(self, pubsub: PubSub) -> NoReturn:
+        """Hand every message to the receiver; raise when the connection is lost."""
         pinged = False
-        while self._topics:
+        while True:
             message: object = await pubsub.get_message(timeout=HEALTH_CHECK_INTERVAL)
             if not isinstance(message, Mapping):
                 if pinged:
                     raise ConnectionError("Redis did not answer a health check")
-                await pubsub.ping()
-                pinged = True
+                if self._topics:  # unsubscribed from everything, the connection is idle: nothing to check
+                    await pubsub.ping()
+                    pinged = True
                 continue
             pinged = False
             kind, channel, data = message.get("type"), message.get("channel"), message.get("data")
@@ -200,8 +203,6 @@ class RedisBackend:
                 for future in self._confirmations.pop(channel.decode(errors="replace"), []):
                     if not future.done():
                         future.set_result(None)
-        if not self._topics:
-            self._topics_wanted.clear()
 
     # Streams ---------------------------------------------------------------------------------------
 
