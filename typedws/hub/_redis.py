@@ -67,15 +67,19 @@ class RedisBackend:
         self._confirm_timeout = confirm_timeout
         self._commands = Redis.from_url(
             url,
+            client_name="typedws-hub",
             protocol=2,
             retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 3),
             socket_connect_timeout=5,
             socket_timeout=10,
         )
         # The listeners retry nothing themselves: every loss is seen, told and recovered below.
-        self._topics_client = Redis.from_url(url, protocol=2, retry=Retry(NoBackoff(), 0), socket_connect_timeout=5)
+        self._topics_client = Redis.from_url(
+            url, client_name="typedws-hub-topics", protocol=2, retry=Retry(NoBackoff(), 0), socket_connect_timeout=5
+        )
         self._streams_client = Redis.from_url(
             url,
+            client_name="typedws-hub-streams",
             protocol=2,
             retry=Retry(NoBackoff(), 0),
             single_connection_client=True,
@@ -162,9 +166,12 @@ class RedisBackend:
     async def _listen_to_topics(self) -> None:
         delays = _delays()
         while True:
-            while not self._topics:
+            if not self._topics:
+                if "topics" in self._down:  # nothing to subscribe to: just wait until Redis answers again
+                    await self._wait_until_reachable("topics")
                 self._topics_wanted.clear()
                 await self._topics_wanted.wait()
+                continue
             pubsub = self._topics_client.pubsub()
             try:
                 await pubsub.subscribe(*self._topics)
@@ -203,6 +210,17 @@ class RedisBackend:
                 for future in self._confirmations.pop(channel.decode(errors="replace"), []):
                     if not future.done():
                         future.set_result(None)
+
+    async def _wait_until_reachable(self, link: str) -> None:
+        delays = _delays()
+        while True:
+            try:
+                await self._topics_client.ping()
+            except LOST:
+                await asyncio.sleep(next(delays))
+            else:
+                self._restored(link)
+                return
 
     # Streams ---------------------------------------------------------------------------------------
 
