@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -66,19 +67,23 @@ class Backend(Protocol):
         """Stop delivering the stream's entries."""
 
 
-def backend_for(url: str, confirm_timeout: float) -> Backend:
-    """The backend a hub URL names; `ValueError` for an unknown scheme, `ImportError` without its client library."""
+def backend_for(url: str) -> Callable[[float], Backend]:
+    """What makes the backend a hub URL names, given the time to wait for a subscription to be confirmed.
+
+    Raises `ValueError` for an unknown scheme and `ImportError` without the
+    scheme's client library, before anything connects.
+    """
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme == "memory":
         from ._memory import MemoryBackend
 
-        return MemoryBackend()
+        return lambda confirm_timeout: MemoryBackend()
     if scheme in ("redis", "rediss", "unix"):
         try:
             from ._redis import RedisBackend
         except ImportError as error:
             raise ImportError(f"typedws.Hub needs redis-py for {scheme}:// URLs: install typedws[redis] ({error})") from None
-        return RedisBackend(url, confirm_timeout)
+        return lambda confirm_timeout: RedisBackend(url, confirm_timeout)
     raise ValueError(f"unsupported hub URL scheme {scheme!r}: expected memory://, redis:// or rediss://")
 
 

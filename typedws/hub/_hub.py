@@ -64,7 +64,7 @@ class Hub:
         max_size: int | None = DEFAULT_MAX_SIZE,
         recovery_timeout: float = DEFAULT_RECOVERY_TIMEOUT,
     ) -> None:
-        backend_for(url, recovery_timeout)  # an unknown scheme or a missing client library fails here
+        self._make_backend = backend_for(url)  # an unknown scheme or a missing client library fails here
         self.url = redacted(url)
         """The broker's URL, without its password."""
         self.queue_size = checked_bound("queue_size", queue_size)
@@ -79,7 +79,6 @@ class Hub:
             raise ValueError(f"recovery_timeout must be a positive number of seconds, got {recovery_timeout!r}")
         self.recovery_timeout = recovery_timeout
         """Seconds the hub may go without its broker before subscriptions end with `HubUnavailable`."""
-        self._full_url = url
         self._backend: Backend | None = None
         self._channels: dict[tuple[bool, str], Channel] = {}
         self._lock = asyncio.Lock()
@@ -96,7 +95,7 @@ class Hub:
     async def __aenter__(self) -> Self:
         if self._backend is not None:
             raise RuntimeError("the hub is running already")
-        backend = backend_for(self._full_url, self.recovery_timeout)
+        backend = self._make_backend(self.recovery_timeout)
         await backend.start(self)
         self._backend = backend
         return self

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Iterator, Mapping
-from typing import Final, NoReturn
+from typing import Final
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -88,6 +88,7 @@ class RedisBackend:
         )
         self._receiver: Receiver | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._down: set[str] = set()
         # Topics: the subscribed names, the subscriptions waiting for Redis to confirm, the live connection.
         self._topics: set[str] = set()
@@ -113,6 +114,8 @@ class RedisBackend:
         ]
 
     async def stop(self) -> None:
+        # The flag ends the loops even where a client call swallows a cancellation (seen with XREAD BLOCK).
+        self._stopping = True
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
@@ -165,7 +168,7 @@ class RedisBackend:
 
     async def _listen_to_topics(self) -> None:
         delays = _delays()
-        while True:
+        while not self._stopping:
             if not self._topics:
                 if "topics" in self._down:  # nothing to subscribe to: just wait until Redis answers again
                     await self._wait_until_reachable("topics")
@@ -187,10 +190,10 @@ class RedisBackend:
             if "topics" not in self._down:
                 delays = _delays()
 
-    async def _receive_messages(self, pubsub: PubSub) -> NoReturn:
-        """Hand every message to the receiver; raise when the connection is lost."""
+    async def _receive_messages(self, pubsub: PubSub) -> None:
+        """Hand every message to the receiver until the backend stops; raise when the connection is lost."""
         pinged = False
-        while True:
+        while not self._stopping:
             message: object = await pubsub.get_message(timeout=HEALTH_CHECK_INTERVAL)
             if not isinstance(message, Mapping):
                 if pinged:
@@ -213,7 +216,7 @@ class RedisBackend:
 
     async def _wait_until_reachable(self, link: str) -> None:
         delays = _delays()
-        while True:
+        while not self._stopping:
             try:
                 await self._topics_client.ping()
             except LOST:
@@ -287,7 +290,7 @@ class RedisBackend:
 
     async def _read_streams(self) -> None:
         delays = _delays()
-        while True:
+        while not self._stopping:
             await self._streams_wanted.wait()
             try:
                 if "streams" in self._down and self._receiver is not None:
@@ -307,7 +310,7 @@ class RedisBackend:
 
     async def _deliver_entries(self) -> None:
         """Hand the followed streams' entries to the receiver until none is followed; raise when the connection is lost."""
-        while self._streams:
+        while self._streams and not self._stopping:
             self._reading = frozenset(self._streams)
             streams: dict[KeyT, StreamIdT] = {name: position for name, position in self._streams.items()}
             response = await self._streams_client.xread(streams, count=READ_COUNT, block=BLOCK_MILLISECONDS)

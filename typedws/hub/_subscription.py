@@ -64,8 +64,8 @@ class Subscription(Generic[Y]):
         gone), or when a stream's history no longer held entries after
         `after` (or after the position reached when the connection dropped).
         """
-        self.position: str | None = None
-        """For a stream: the position of the last entry taken (resume after it with `after=`)."""
+        self.position: str | None = after
+        """For a stream: the position of the last entry taken (resume after it with `after=`); at first, `after`."""
         self._queue = Queue(queue_size, queue_bytes, overflow)
         self._entries = entries
         self._state: Literal["new", "open", "overflowed", "ended"] = "new"
