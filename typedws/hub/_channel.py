@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from .._codecs import TEXT, Codec
 from .._errors import MalformedMessage, MessageError, UnexpectedFrame
 from ._entry import Entry
+from ._forwarding import Fanout, Forwarding
 
 __all__ = ["Channel", "Sink", "decode", "entry_of"]
 
@@ -43,7 +44,7 @@ class Channel:
     group, in the order they joined.
     """
 
-    __slots__ = ("name", "is_stream", "position", "_groups")
+    __slots__ = ("name", "is_stream", "position", "_groups", "_fanouts")
 
     def __init__(self, name: str, is_stream: bool, position: str | None = None) -> None:
         self.name = name
@@ -51,18 +52,40 @@ class Channel:
         self.position = position
         """For a stream: the position of the last entry dispatched (or where following started)."""
         self._groups: dict[tuple[Codec[Any], int | None], list[Sink]] = {}
+        self._fanouts: dict[tuple[Codec[Any], int | None], Fanout] = {}
 
     @property
     def sinks(self) -> list[Sink]:
-        """Every local subscriber."""
+        """Every local subscriber (a group's forwardings as its one fanout)."""
         return [sink for sinks in self._groups.values() for sink in sinks]
 
-    def add(self, sink: Sink) -> None:
-        self._groups.setdefault((sink.codec, sink.max_size), []).append(sink)
+    def add(self, sink: Sink | Forwarding[Any]) -> None:
+        """Add a subscription, or a forwarding to its group's fanout."""
+        key = (sink.codec, sink.max_size)
+        if isinstance(sink, Forwarding):
+            fanout = self._fanouts.get(key)
+            if fanout is None:
+                fanout = self._fanouts[key] = Fanout(sink.codec, sink.max_size)
+                self._groups.setdefault(key, []).append(fanout)
+            fanout.add(sink)
+        else:
+            self._groups.setdefault(key, []).append(sink)
 
-    def remove(self, sink: Sink) -> bool:
+    def remove(self, sink: Sink | Forwarding[Any]) -> bool:
         """Remove `sink`; whether it was there."""
         key = (sink.codec, sink.max_size)
+        if isinstance(sink, Forwarding):
+            fanout = self._fanouts.get(key)
+            if fanout is None or not fanout.remove(sink):
+                return False
+            if fanout.forwardings:
+                return True
+            del self._fanouts[key]
+            fanout.stop()
+            return self._remove(key, fanout)
+        return self._remove(key, sink)
+
+    def _remove(self, key: tuple[Codec[Any], int | None], sink: Sink) -> bool:
         sinks = self._groups.get(key, [])
         if sink not in sinks:
             return False
@@ -70,6 +93,11 @@ class Channel:
         if not sinks:
             del self._groups[key]
         return True
+
+    def stop(self) -> None:
+        """Stop every fanout's sending."""
+        for fanout in self._fanouts.values():
+            fanout.stop()
 
     def __bool__(self) -> bool:
         return bool(self._groups)

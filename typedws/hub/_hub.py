@@ -15,6 +15,7 @@ from .._errors import HubUnavailable
 from .._options import DEFAULT_MAX_SIZE, checked_max_size
 from ._backend import Backend, backend_for, redacted
 from ._channel import Channel, Sink
+from ._forwarding import Forwarding
 from ._queue import DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE, OverflowPolicy, checked_bound, checked_overflow
 from ._topic import Stream, Topic
 
@@ -113,6 +114,7 @@ class Hub:
         for channel in channels:
             for sink in channel.sinks:
                 sink.end(None)
+            channel.stop()
         await backend.stop()
 
     @overload
@@ -187,7 +189,7 @@ class Hub:
     async def _trimmed_after(self, name: str, position: str) -> bool:
         return await self._running_backend().trimmed_after(name, position)
 
-    async def _join(self, topic: Topic[Any] | Stream[Any], sink: Sink) -> str | None:
+    async def _join(self, topic: Topic[Any] | Stream[Any], sink: Sink | Forwarding[Any]) -> str | None:
         """Add a local subscriber, subscribing on the broker first if it is the name's first; for a stream, return
         the position after which its entries reach the subscriber."""
         is_stream = isinstance(topic, Stream)
@@ -207,7 +209,7 @@ class Hub:
             channel.add(sink)
             return channel.position
 
-    async def _leave(self, topic: Topic[Any] | Stream[Any], sink: Sink) -> None:
+    async def _leave(self, topic: Topic[Any] | Stream[Any], sink: Sink | Forwarding[Any]) -> None:
         key = (isinstance(topic, Stream), topic.name)
         async with self._lock:
             channel = self._channels.get(key)
