@@ -12,6 +12,8 @@ from anyio.abc import TaskGroup
 from starlette import testclient as starlette_testclient
 from starlette.types import ASGIApp, Message, Scope
 from starlette.websockets import WebSocketDisconnect
+
+from .._errors import WebSocketClosed
 from typing_extensions import Self, TypeVar
 
 from .._codecs import Codec
@@ -46,10 +48,11 @@ class _Closed:
         self.code = code
         self.reason = reason
 
-    def error(self) -> Exception:
+    def error(self) -> WebSocketDisconnect:
+        """What a use of the ended connection raises: the app's close, or `WebSocketClosed` after the session's."""
         if self.by_server:
             return WebSocketDisconnect(self.code, self.reason)
-        return RuntimeError("cannot use the connection: this session has closed it")
+        return WebSocketClosed(self.code, self.reason)
 
 
 class _Session(Generic[RecvT, SendT]):
@@ -67,6 +70,16 @@ class _Session(Generic[RecvT, SendT]):
         self.accepted_subprotocol: str | None = None
         """The subprotocol the app chose when accepting, if any."""
         self._closed: _Closed | None = None
+
+    @property
+    def close_code(self) -> int | None:
+        """The code the connection ended with, from whichever side closed first; `None` while it is open."""
+        return None if self._closed is None else self._closed.code
+
+    @property
+    def close_reason(self) -> str | None:
+        """The reason the connection ended with (`""` when none was given); `None` while it is open."""
+        return None if self._closed is None else self._closed.reason
 
     def _event_of(self, frame: str | bytes) -> Message:
         """The event that brings `frame` to the app; raises once the connection is closed."""
