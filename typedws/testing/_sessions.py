@@ -48,10 +48,8 @@ class _Closed:
         self.code = code
         self.reason = reason
 
-    def error(self) -> WebSocketDisconnect:
-        """What a use of the ended connection raises: the app's close, or `WebSocketClosed` after the session's."""
-        if self.by_server:
-            return WebSocketDisconnect(self.code, self.reason)
+    def error(self) -> WebSocketClosed:
+        """What a use of the ended connection raises, as on the server side."""
         return WebSocketClosed(self.code, self.reason)
 
 
@@ -94,7 +92,7 @@ class _Session(Generic[RecvT, SendT]):
             return frame_of(message)
         if kind == "websocket.close":
             self._closed = _Closed(True, message.get("code", 1000), message.get("reason") or "")
-            raise self._closed.error()
+            raise WebSocketDisconnect(self._closed.code, self._closed.reason)
         raise RuntimeError(f"unexpected ASGI message from the app: {kind!r}")
 
     def _closed_by_us(self, code: int, reason: str | None) -> str:
