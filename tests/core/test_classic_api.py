@@ -411,8 +411,9 @@ def test_subprotocols_and_extra_headers() -> None:
         await ws.close()
 
     with client_of(app).websocket_connect("/", subprotocols=["soap", "wamp"]) as client:
-        accepted: object = client.accepted_subprotocol  # typed `None` by Starlette
-        assert (accepted, client.extra_headers) == ("wamp", [(b"additional", b"header")])
+        accepted: object = client.accepted_subprotocol  # both typed `None` by Starlette
+        headers: object = client.extra_headers
+        assert (accepted, headers) == ("wamp", [(b"additional", b"header")])
 
 
 def test_a_second_close_is_a_runtime_error() -> None:
