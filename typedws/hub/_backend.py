@@ -14,15 +14,19 @@ class Receiver(Protocol):
 
     def receive(self, name: str, payload: bytes, position: str | None) -> None:
         """A message on topic `name` (`position` is `None`), or an entry of stream `name` at `position`."""
+        ...
 
     def lost(self, error: BaseException) -> None:
         """The connection to the broker is lost; the backend reconnects on its own."""
+        ...
 
     def restored(self) -> None:
         """The connection is back, with every topic subscribed and every stream followed again."""
+        ...
 
     def history_lost(self, stream: str) -> None:
         """Entries of a followed stream may have been trimmed before they could be read (after an outage)."""
+        ...
 
 
 class Backend(Protocol):
@@ -35,36 +39,47 @@ class Backend(Protocol):
 
     async def start(self, receiver: Receiver) -> None:
         """Connect; raise when the broker cannot be reached."""
+        ...
 
     async def stop(self) -> None:
         """Disconnect and stop every task of the backend."""
+        ...
 
     async def publish(self, name: str, payload: bytes) -> None:
         """Send a message to the subscribers of topic `name`."""
+        ...
 
     async def listen(self, name: str) -> None:
         """Subscribe to topic `name`; return once the broker confirmed it."""
+        ...
 
     async def unlisten(self, name: str) -> None:
         """Unsubscribe from topic `name`."""
+        ...
 
     async def append(self, name: str, payload: bytes, history: int) -> str:
         """Append an entry to stream `name`, keeping about `history` entries; return its position."""
+        ...
 
     async def last_position(self, name: str) -> str:
         """The position of the stream's last entry, `"0-0"` when it has none."""
+        ...
 
     async def read(self, name: str, after: str, until: str, count: int) -> list[tuple[str, bytes]]:
         """At most `count` entries of the stream after position `after`, up to `until` included."""
+        ...
 
     async def trimmed_after(self, name: str, position: str) -> bool:
         """Whether entries after `position` may have been trimmed from the stream's history."""
+        ...
 
     async def follow(self, name: str, after: str) -> None:
         """Deliver the stream's entries after position `after`, and every later one, to the receiver."""
+        ...
 
     async def unfollow(self, name: str) -> None:
         """Stop delivering the stream's entries."""
+        ...
 
 
 def backend_for(url: str) -> Callable[[float], Backend]:

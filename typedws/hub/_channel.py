@@ -21,19 +21,24 @@ class Sink(Protocol):
     @property
     def codec(self) -> Codec[Any]:
         """The codec its values are decoded with."""
+        ...
 
     @property
     def max_size(self) -> int | None:
         """The largest message it accepts, in bytes."""
+        ...
 
     def offer(self, entry: Entry[Any]) -> None:
         """Take an entry, without waiting."""
+        ...
 
     def end(self, error: BaseException | None) -> None:
         """The hub stopped (`None`), or cannot deliver any more (`error`)."""
+        ...
 
     def miss(self) -> None:
         """Values may have been lost: the broker's connection dropped, or a stream's history was trimmed."""
+        ...
 
 
 class Channel:
@@ -57,10 +62,12 @@ class Channel:
     @property
     def sinks(self) -> list[Sink]:
         """Every local subscriber (a group's forwardings as its one fanout)."""
+        ...
         return [sink for sinks in self._groups.values() for sink in sinks]
 
     def add(self, sink: Sink | Forwarding[Any]) -> None:
         """Add a subscription, or a forwarding to its group's fanout."""
+        ...
         key = (sink.codec, sink.max_size)
         if isinstance(sink, Forwarding):
             fanout = self._fanouts.get(key)
@@ -73,6 +80,7 @@ class Channel:
 
     def remove(self, sink: Sink | Forwarding[Any]) -> bool:
         """Remove `sink`; whether it was there."""
+        ...
         key = (sink.codec, sink.max_size)
         if isinstance(sink, Forwarding):
             fanout = self._fanouts.get(key)
@@ -96,6 +104,7 @@ class Channel:
 
     def stop(self) -> None:
         """Stop every fanout's sending."""
+        ...
         for fanout in self._fanouts.values():
             fanout.stop()
 
@@ -104,6 +113,7 @@ class Channel:
 
     def dispatch(self, payload: bytes, position: str | None) -> None:
         """Decode a message once per group and offer the entry to every subscriber; skip what is invalid, logging it."""
+        ...
         if position is not None:
             self.position = position
         for (codec, max_size), sinks in self._groups.items():  # offering never joins or leaves

@@ -28,7 +28,8 @@ from .._codecs import Codec
 from .._errors import WebSocketDisconnect
 from .._websocket import WebSocket
 from ._entry import Entry
-from ._queue import OverflowPolicy, Queue
+from ._queue import OverflowPolicy
+from ._subscriber import Subscriber
 
 if TYPE_CHECKING:
     from ._topic import Stream, Topic
@@ -43,7 +44,7 @@ _ENDED = (WebSocketDisconnect, RuntimeError)
 """What a send raises once the connection is over (`WebSocketClosed` and Starlette's `WebSocketDisconnected` included)."""
 
 
-class Forwarding(Generic[T]):
+class Forwarding(Subscriber, Generic[T]):
     """Sends every value of a topic (or stream) to one connection while entered: `async with topic.forward_to(ws):`.
 
     Each value is encoded once per send codec, however many connections it
@@ -56,8 +57,7 @@ class Forwarding(Generic[T]):
     """
 
     __slots__ = (
-        "topic", "ws", "complete", "_queue", "_send_codec", "_state", "_busy", "_blocked", "_task",
-        "_close_with", "_fanout",
+        "ws", "_send_codec", "_state", "_busy", "_blocked", "_task", "_close_with", "_fanout",
     )  # fmt: skip
 
     def __init__(
@@ -69,13 +69,9 @@ class Forwarding(Generic[T]):
         queue_bytes: int,
         overflow: OverflowPolicy,
     ) -> None:
-        self.topic = topic
-        """The topic (or stream) forwarded."""
+        super().__init__(topic, queue_size, queue_bytes, overflow)
         self.ws = ws
         """The connection the values go to."""
-        self.complete = True
-        """Whether every value since the forwarding started was sent or is queued (see `Subscription.complete`)."""
-        self._queue = Queue(queue_size, queue_bytes, overflow)
         self._send_codec: Codec[Any] = ws.send_codec
         self._state: Literal["new", "open", "ended"] = "new"
         self._busy = False
@@ -88,21 +84,6 @@ class Forwarding(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<Forwarding of {self.topic.name!r} to {self.ws!r} {self._state} dropped={self._queue.dropped}>"
-
-    @property
-    def dropped(self) -> int:
-        """How many values were dropped because the connection fell behind (`"drop_oldest"` policy)."""
-        return self._queue.dropped
-
-    @property
-    def codec(self) -> Codec[Any]:
-        """The codec of the topic's values."""
-        return self.topic.codec
-
-    @property
-    def max_size(self) -> int | None:
-        """The largest message of the topic, in bytes."""
-        return self.topic.max_size
 
     # For the fanout -----------------------------------------------------------------------------
 
@@ -119,16 +100,9 @@ class Forwarding(Generic[T]):
         """Queue an entry behind the send that is waiting, applying the overflow policy."""
         if self._state != "open":
             return
-        queue = self._queue
-        dropped = queue.dropped
-        if not queue.put(entry):
-            queue.clear()
+        if not self._put(entry):
             self._set(state="ended")
             self._close_soon(status.WS_1013_TRY_AGAIN_LATER, "too slow: fell behind")
-        elif queue.dropped != dropped:
-            self.complete = False
-            if dropped == 0:
-                logger.warning("a connection forwarded %r fell behind: dropping its oldest values", self.topic.name)
 
     def failed(self, error: Exception) -> None:
         """A send raised: the connection is over (quietly), or something is wrong (logged)."""
@@ -171,10 +145,6 @@ class Forwarding(Generic[T]):
         self._set(state="ended")
         if error is not None:
             self._close_soon(status.WS_1013_TRY_AGAIN_LATER, "the message broker is unavailable")
-
-    def miss(self) -> None:
-        """Values may have been lost before they reached the forwarding."""
-        self.complete = False
 
     def _close_soon(self, code: int, reason: str) -> None:
         self._close_with = (code, reason)

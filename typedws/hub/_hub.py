@@ -281,8 +281,7 @@ class Hub:
             self._giving_up = None
 
 
-def _checked_name(name: str) -> str:
-    given: object = name
-    if not isinstance(given, str) or not name:
+def _checked_name(name: object) -> str:
+    if not isinstance(name, str) or not name:
         raise ValueError("a topic name must be a non-empty str")
     return name

@@ -75,10 +75,9 @@ class Queue:
         self.queued_bytes = 0
 
 
-def checked_bound(name: str, value: int) -> int:
-    """`value` if it is a positive int, else `ValueError` naming the argument."""
-    given: object = value  # callers without mypy may pass anything
-    if not isinstance(given, int) or isinstance(given, bool) or given < 1:
+def checked_bound(name: str, value: object) -> int:
+    """`value` if it is a positive int (callers without a type checker may pass anything), else `ValueError`."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return value
 

@@ -153,8 +153,12 @@ class RedisBackend:
                     await self._pubsub.subscribe(name)
             async with asyncio.timeout(self._confirm_timeout):
                 await confirmed
-        except TimeoutError:
-            raise HubUnavailable(self._url, f"the subscription was not confirmed within {self._confirm_timeout} s") from None
+        except BaseException as error:
+            self._topics.discard(name)  # not subscribed: nothing to subscribe to again after a reconnection
+            if isinstance(error, TimeoutError):
+                detail = f"the subscription was not confirmed within {self._confirm_timeout} s"
+                raise HubUnavailable(self._url, detail) from None
+            raise
         finally:
             waiting = self._confirmations.get(name, [])
             if confirmed in waiting:

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 
 from typing_extensions import Self, TypeVar
 
-from .._codecs import Codec
 from .._errors import SubscriptionOverflow
 from ._channel import entry_of
 from ._entry import Entry, position_key
-from ._queue import OverflowPolicy, Queue
+from ._queue import OverflowPolicy
+from ._subscriber import Subscriber
 
 if TYPE_CHECKING:
     from ._topic import Stream, Topic
@@ -26,7 +26,7 @@ logger = logging.getLogger("typedws.hub")
 Y = TypeVar("Y", covariant=True)
 
 
-class Subscription(Generic[Y]):
+class Subscription(Subscriber, Generic[Y]):
     """What is published on a topic (its values) or appended to a stream (its entries) while the subscription is entered.
 
     An asynchronous context manager (entering subscribes, leaving
@@ -38,8 +38,7 @@ class Subscription(Generic[Y]):
     """
 
     __slots__ = (
-        "topic", "after", "complete", "position", "_queue", "_entries", "_state", "_error", "_waiter",
-        "_replay_after", "_replay_until", "_replayed",
+        "after", "position", "_entries", "_state", "_error", "_waiter", "_replay_after", "_replay_until", "_replayed"
     )  # fmt: skip
 
     def __init__(
@@ -52,21 +51,11 @@ class Subscription(Generic[Y]):
         after: str | None = None,
         entries: bool = False,
     ) -> None:
-        self.topic = topic
-        """The topic (or stream) subscribed to."""
+        super().__init__(topic, queue_size, queue_bytes, overflow)
         self.after = after
         """For a stream: the position the subscription starts after (`None`: the entries appended from now on)."""
-        self.complete = True
-        """Whether every value since the subscription started has reached its queue.
-
-        `False` once a value was dropped (`"drop_oldest"`), once the hub lost
-        its broker's connection (a topic's values published meanwhile are
-        gone), or when a stream's history no longer held entries after
-        `after` (or after the position reached when the connection dropped).
-        """
         self.position: str | None = after
         """For a stream: the position of the last entry taken (resume after it with `after=`); at first, `after`."""
-        self._queue = Queue(queue_size, queue_bytes, overflow)
         self._entries = entries
         self._state: Literal["new", "open", "overflowed", "ended"] = "new"
         self._error: BaseException | None = None
@@ -81,56 +70,14 @@ class Subscription(Generic[Y]):
             f" queued={len(self._queue)} dropped={self._queue.dropped}>"
         )
 
-    @property
-    def queue_size(self) -> int:
-        """How many values the subscriber may fall behind before `overflow` applies."""
-        return self._queue.size
-
-    @property
-    def queue_bytes(self) -> int:
-        """How many bytes of messages the subscriber may fall behind before `overflow` applies."""
-        return self._queue.max_bytes
-
-    @property
-    def overflow(self) -> OverflowPolicy:
-        """What happens when a value arrives while the queue is full."""
-        return self._queue.overflow
-
-    @property
-    def dropped(self) -> int:
-        """How many values were dropped because the queue was full (`"drop_oldest"` policy)."""
-        return self._queue.dropped
-
     # As a sink of the hub ---------------------------------------------------------------------
-
-    @property
-    def codec(self) -> Codec[Any]:
-        """The codec of the topic's values."""
-        return self.topic.codec
-
-    @property
-    def max_size(self) -> int | None:
-        """The largest message of the topic, in bytes."""
-        return self.topic.max_size
 
     def offer(self, entry: Entry[Any]) -> None:
         """Queue an entry from the hub, applying the overflow policy when the queue is full."""
         if self._state != "open":
             return
-        queue = self._queue
-        dropped = queue.dropped
-        if not queue.put(entry):
+        if not self._put(entry):
             self._state = "overflowed"
-            queue.clear()
-        elif queue.dropped != dropped:
-            self.complete = False
-            if dropped == 0:
-                logger.warning(
-                    "a subscriber of %r fell %d values or %d bytes behind: dropping its oldest values",
-                    self.topic.name,
-                    queue.size,
-                    queue.max_bytes,
-                )
         self._wake()
 
     def end(self, error: BaseException | None) -> None:
@@ -139,10 +86,6 @@ class Subscription(Generic[Y]):
             self._state = "ended"
             self._error = error
         self._wake()
-
-    def miss(self) -> None:
-        """Values may have been lost before they reached the queue."""
-        self.complete = False
 
     def _wake(self) -> None:
         waiter = self._waiter
