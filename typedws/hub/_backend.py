@@ -97,7 +97,8 @@ def backend_for(url: str) -> Callable[[float], Backend]:
         try:
             from ._redis import RedisBackend
         except ImportError as error:
-            raise ImportError(f"typedws.Hub needs redis-py for {scheme}:// URLs: install typedws[redis] ({error})") from None
+            message = f"typedws.Hub needs redis-py for {scheme}:// URLs: install typedws[redis] ({error})"
+            raise ImportError(message) from None
         return lambda confirm_timeout: RedisBackend(url, confirm_timeout)
     raise ValueError(f"unsupported hub URL scheme {scheme!r}: expected memory://, redis:// or rediss://")
 

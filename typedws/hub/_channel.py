@@ -123,7 +123,9 @@ class Channel:
                     sink.offer(entry)
 
 
-def entry_of(name: str, codec: Codec[Any], max_size: int | None, payload: bytes, position: str | None) -> Entry[Any] | None:
+def entry_of(
+    name: str, codec: Codec[Any], max_size: int | None, payload: bytes, position: str | None
+) -> Entry[Any] | None:
     """The entry a message of `name` makes, or `None` (logged as a warning) when it is too large or not a valid value."""
     size = len(payload)
     if max_size is not None and size > max_size:

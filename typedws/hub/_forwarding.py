@@ -194,7 +194,9 @@ class _Run:
 class Fanout:
     """The forwardings of one topic, codec and size limit in a process: one sink for the channel."""
 
-    __slots__ = ("codec", "max_size", "forwardings", "blocked", "_connections", "_pending", "_run", "_waiter", "_watching")
+    __slots__ = (
+        "codec", "max_size", "forwardings", "blocked", "_connections", "_pending", "_run", "_waiter", "_watching"
+    )  # fmt: skip
 
     def __init__(self, codec: Codec[Any], max_size: int | None) -> None:
         self.codec = codec

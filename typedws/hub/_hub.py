@@ -81,9 +81,9 @@ class Hub:
         self.recovery_timeout = recovery_timeout
         """Seconds the hub may go without its broker before subscriptions end with `HubUnavailable`."""
         self._backend: Backend | None = None
-        self._channels: dict[tuple[bool, str], Channel] = {}
+        self._router = _Router(self)
+        self._channels = self._router.channels
         self._lock = asyncio.Lock()
-        self._giving_up: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
         return f"<Hub {self.url!r} {'running' if self.running else 'stopped'}>"
@@ -97,7 +97,7 @@ class Hub:
         if self._backend is not None:
             raise RuntimeError("the hub is running already")
         backend = self._make_backend(self.recovery_timeout)
-        await backend.start(self)
+        await backend.start(self._router)
         self._backend = backend
         return self
 
@@ -109,8 +109,9 @@ class Hub:
         if backend is None:
             return
         async with self._lock:
-            channels, self._channels = list(self._channels.values()), {}
-        self._stop_giving_up()
+            channels = list(self._channels.values())
+            self._channels.clear()
+        self._router.stop_giving_up()
         for channel in channels:
             for sink in channel.sinks:
                 sink.end(None)
@@ -225,57 +226,67 @@ class Hub:
                 except HubUnavailable:
                     pass  # nothing to unsubscribe from: the connection is gone
 
-    # What the broker tells the hub (`Receiver`) ----------------------------------------------
+
+class _Router:
+    """What the broker tells a hub (`Receiver`): messages for its channels, and the state of the connection."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.channels: dict[tuple[bool, str], Channel] = {}
+        """The hub's local channels, by (is a stream, name)."""
+        self._giving_up: asyncio.TimerHandle | None = None
 
     def receive(self, name: str, payload: bytes, position: str | None) -> None:
         """Hand a message (or a stream's entry) to the local subscribers of its name."""
-        channel = self._channels.get((position is not None, name))
+        channel = self.channels.get((position is not None, name))
         if channel is not None:
             channel.dispatch(payload, position)
 
     def lost(self, error: BaseException) -> None:
         """Log the loss of the broker, mark the topics' subscribers incomplete, and start counting to giving up."""
-        logger.warning("lost the connection to the hub's broker at %r (%s): reconnecting", self.url, type(error).__name__)
-        for channel in self._channels.values():
+        url, kind = self.hub.url, type(error).__name__
+        logger.warning("lost the connection to the hub's broker at %r (%s): reconnecting", url, kind)
+        for channel in self.channels.values():
             if not channel.is_stream:
                 for sink in channel.sinks:
                     sink.miss()
-        self._stop_giving_up()
-        self._giving_up = asyncio.get_running_loop().call_later(self.recovery_timeout, self._give_up)
+        self.stop_giving_up()
+        self._giving_up = asyncio.get_running_loop().call_later(self.hub.recovery_timeout, self._give_up)
 
     def restored(self) -> None:
         """Log that the broker is back."""
-        self._stop_giving_up()
-        topics = sum(1 for channel in self._channels.values() if not channel.is_stream)
+        self.stop_giving_up()
+        topics = sum(1 for channel in self.channels.values() if not channel.is_stream)
         logger.info(
             "reconnected to the hub's broker at %r: %d topics and %d streams resumed",
-            self.url,
+            self.hub.url,
             topics,
-            len(self._channels) - topics,
+            len(self.channels) - topics,
         )
 
     def history_lost(self, stream: str) -> None:
         """Mark a stream's subscribers incomplete: entries were trimmed before they could be read."""
         logger.warning("entries of stream %r may have been trimmed while the broker was unreachable", stream)
-        channel = self._channels.get((True, stream))
+        channel = self.channels.get((True, stream))
         if channel is not None:
             for sink in channel.sinks:
                 sink.miss()
 
     def _give_up(self) -> None:
         self._giving_up = None
-        sinks = [sink for channel in self._channels.values() for sink in channel.sinks]
+        sinks = [sink for channel in self.channels.values() for sink in channel.sinks]
         logger.warning(
             "the hub's broker at %r is still unreachable after %s s: ending %d subscriptions",
-            self.url,
-            self.recovery_timeout,
+            self.hub.url,
+            self.hub.recovery_timeout,
             len(sinks),
         )
-        error = HubUnavailable(self.url, f"no connection for {self.recovery_timeout} s")
+        error = HubUnavailable(self.hub.url, f"no connection for {self.hub.recovery_timeout} s")
         for sink in sinks:
             sink.end(error)
 
-    def _stop_giving_up(self) -> None:
+    def stop_giving_up(self) -> None:
+        """Forget a pending end of the subscriptions (the broker is back, or the hub stops)."""
         if self._giving_up is not None:
             self._giving_up.cancel()
             self._giving_up = None

@@ -256,7 +256,7 @@ class RedisBackend:
             if isinstance(data, bytes):
                 found.append((_text(position), data))
             else:
-                logger.warning("skipped an entry of stream %r: it has no %r field", name, DATA_FIELD.decode())
+                logger.warning("skipped an entry of stream %r at %r: it has no 'data' field", name, _text(position))
         return found
 
     async def trimmed_after(self, name: str, position: str) -> bool:
@@ -273,7 +273,7 @@ class RedisBackend:
             return False
         if not isinstance(first, (list, tuple)) or not first:
             return True
-        # Whether the entries trimmed (all before the oldest kept) come after `position`: possibly, when it is one of them.
+        # The entries trimmed are all before the oldest kept: some may come after `position` when it is one of them.
         return position_key(position) < position_key(_text(first[0]))
 
     async def follow(self, name: str, after: str) -> None:
@@ -313,7 +313,7 @@ class RedisBackend:
                 self._reading = frozenset()
 
     async def _deliver_entries(self) -> None:
-        """Hand the followed streams' entries to the receiver until none is followed; raise when the connection is lost."""
+        """Hand the followed streams' entries to the receiver until none is followed; raise when the link is lost."""
         while self._streams and not self._stopping:
             self._reading = frozenset(self._streams)
             streams: dict[KeyT, StreamIdT] = {name: position for name, position in self._streams.items()}
@@ -325,7 +325,7 @@ class RedisBackend:
                         break
                     self._streams[stream] = position
                     if data is None:
-                        logger.warning("skipped an entry of stream %r at %r: it has no %r field", stream, position, "data")
+                        logger.warning("skipped an entry of stream %r at %r: it has no 'data' field", stream, position)
                     elif self._receiver is not None:
                         self._receiver.receive(stream, data, position)
                     await asyncio.sleep(0)  # subscribers that keep up read it before the next one

@@ -124,7 +124,7 @@ class Subscription(Subscriber, Generic[Y]):
         return self
 
     async def __anext__(self) -> Y:
-        """The next value (an `Entry` for a stream); raises `SubscriptionOverflow` once a `"raise"` subscription overflowed."""
+        """The next value (an `Entry` for a stream); `SubscriptionOverflow` once a `"raise"` subscription overflowed."""
         while True:
             if self._replay_after is not None or self._replayed:
                 entry = await self._next_replayed()
