@@ -98,6 +98,7 @@ class Hub:
             raise RuntimeError("the hub is running already")
         backend = self._make_backend(self.recovery_timeout)
         await backend.start(self._router)
+        self._lock = asyncio.Lock()  # of this event loop: a hub may run again under another one (a test client's)
         self._backend = backend
         return self
 
