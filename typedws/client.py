@@ -469,7 +469,7 @@ async def _connected(
     max_size: int | None,
     websockets_options: dict[str, Any],
 ) -> AsyncIterator[ClientWebSocket[Any, Any]]:
-    options = {"create_connection": ClosingBoundConnection, **websockets_options}
+    options: dict[str, Any] = {"create_connection": ClosingBoundConnection, **websockets_options}
     async with websockets_connect(url, max_size=max_size, **options) as connection:
         ws: ClientWebSocket[Any, Any] = ClientWebSocket(
             connection, receive_codec, send_codec, caught_close_codes=caught_close_codes, max_size=max_size

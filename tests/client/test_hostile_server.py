@@ -156,26 +156,22 @@ async def test_a_close_frame_without_a_tcp_close_ends_within_the_close_timeout_e
 
 
 @pytest.mark.anyio
-async def test_a_frame_that_breaks_the_protocol_is_a_disconnect_with_1002_not_a_quiet_local_close(
+async def test_a_frame_that_breaks_the_protocol_is_the_servers_disconnect_with_1002(
     no_peer_data_logged: None,
 ) -> None:
     reserved_opcode = 0x3
     attack = Attack((BINARY, MARKER.encode(), True), (reserved_opcode, MARKER.encode(), True))
     with anyio.fail_after(HANG_GUARD):
-        async with hostile_server(attack) as url:
+        async with (
+            hostile_server(attack) as url,
+            connect(url, receive_type="bytes", close_timeout=CLOSE_TIMEOUT, ping_interval=None) as ws,
+        ):
+            assert await ws.receive() == MARKER.encode()
             with pytest.raises(WebSocketDisconnect) as caught:
-                async with connect(
-                    url,
-                    receive_type="bytes",
-                    caught_close_codes=[1000],
-                    close_timeout=CLOSE_TIMEOUT,
-                    ping_interval=None,
-                ) as ws:
-                    async for _ in ws:
-                        pass
-    assert type(caught.value) is WebSocketDisconnect
-    assert caught.value.code == ws.close_code == 1002
-    assert MARKER not in str(caught.value)
+                await ws.receive()
+            assert type(caught.value) is WebSocketDisconnect  # not WebSocketClosed: the application did not close
+            assert caught.value.code == ws.close_code == 1002
+            assert MARKER not in str(caught.value)
     assert attack.close_codes() == [1002]
 
 
@@ -194,6 +190,6 @@ async def test_two_tasks_receiving_at_once_is_a_runtime_error_naming_the_mistake
             await anyio.wait_all_tasks_blocked()
             with pytest.raises(RuntimeError, match="another task is receiving") as caught:
                 await ws.receive()
+            assert type(caught.value) is RuntimeError  # not websockets' own exception
+            assert caught.value.__suppress_context__
             tasks.cancel_scope.cancel()
-    assert type(caught.value) is RuntimeError  # not websockets' own exception
-    assert caught.value.__suppress_context__

@@ -15,7 +15,7 @@ import base64
 import contextlib
 import hashlib
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Final
 
 TEXT: Final = 0x1
@@ -80,7 +80,7 @@ Behaviour = Callable[[Peer], Awaitable[None]]
 
 
 @contextlib.asynccontextmanager
-async def hostile_server(behaviour: Behaviour) -> AsyncIterator[str]:
+async def hostile_server(behaviour: Behaviour) -> AsyncGenerator[str]:
     """Serve `behaviour` on 127.0.0.1 in the running event loop; yield its URL, `ws://127.0.0.1:PORT/`.
 
     Leaving the block cancels what the behaviours still run and closes their connections.
