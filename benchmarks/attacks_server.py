@@ -36,6 +36,7 @@ from datetime import date
 from importlib.metadata import version
 
 from starlette.types import Receive, Scope, Send
+from websockets.frames import Frame, Opcode
 
 from typedws import WebSocket, WebSocketDisconnect
 
@@ -74,12 +75,9 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
             pass
 
 
-def client_frame(opcode: int, payload: bytes = b"", *, fin: bool = True) -> bytes:
-    """A masked frame, as a client sends it (payloads under 126 bytes)."""
-    assert len(payload) < 126
-    mask = os.urandom(4)
-    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
-    return bytes([(0x80 if fin else 0) | opcode, 0x80 | len(payload)]) + mask + masked
+def client_frame(opcode: Opcode, payload: bytes = b"", *, fin: bool = True) -> bytes:
+    """A frame as a client sends it (masked)."""
+    return Frame(opcode, payload, fin=fin).serialize(mask=True, extensions=[])
 
 
 def opened(url: str, path: str) -> socket.socket:
@@ -206,12 +204,13 @@ def flood(server: Server, outcome: Outcome, limits: Limits, path: str, first: by
 
 def fragments(server: Server, outcome: Outcome, limits: Limits) -> Outcome:
     """An unfinished text message, then empty continuation frames."""
-    return flood(server, outcome, limits, "/read", client_frame(0x1, b"x", fin=False), client_frame(0x0, fin=False))
+    first = client_frame(Opcode.TEXT, b"x", fin=False)
+    return flood(server, outcome, limits, "/read", first, client_frame(Opcode.CONT, fin=False))
 
 
 def pings(server: Server, outcome: Outcome, limits: Limits) -> Outcome:
     """Ping frames of 125 bytes, never reading the pongs."""
-    return flood(server, outcome, limits, "/read", b"", client_frame(0x9, b"p" * 125))
+    return flood(server, outcome, limits, "/read", b"", client_frame(Opcode.PING, b"p" * 125))
 
 
 def stalled(server: Server, outcome: Outcome, limits: Limits) -> Outcome:

@@ -16,7 +16,9 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
-from tests.support.hostile_server import BINARY, CLOSE, CONTINUATION, TEXT, Peer, hostile_server
+from websockets.frames import Opcode
+
+from tests.support.hostile_server import Peer, hostile_server
 from typedws import MessageError, MessageTooFragmented, MessageTooLarge, WebSocketClosed, WebSocketDisconnect
 from typedws.client import connect
 
@@ -51,7 +53,7 @@ def close_payload(code: int, reason: str = "") -> bytes:
 
 def close_codes_sent(peer: Peer) -> list[int]:
     """The codes of the close frames the client sent."""
-    return [struct.unpack("!H", payload[:2])[0] for opcode, payload in peer.received if opcode == CLOSE]
+    return [struct.unpack("!H", payload[:2])[0] for opcode, payload in peer.received if opcode == Opcode.CLOSE]
 
 
 class Attack:
@@ -77,7 +79,7 @@ class Attack:
 async def test_a_message_over_max_size_raises_message_too_large_though_the_server_never_closes(
     no_peer_data_logged: None,
 ) -> None:
-    attack = Attack((TEXT, MARKER.encode() * 100, True))
+    attack = Attack((Opcode.TEXT, MARKER.encode() * 100, True))
     raised: list[MessageError] = []
     with anyio.fail_after(HANG_GUARD):
         async with (
@@ -100,8 +102,8 @@ async def test_a_message_over_max_size_raises_message_too_large_though_the_serve
 async def test_a_flood_of_empty_continuation_frames_raises_message_too_fragmented_with_1009(
     no_peer_data_logged: None,
 ) -> None:
-    flood = [(CONTINUATION, b"", False)] * 5000
-    attack = Attack((TEXT, MARKER.encode(), False), *flood)
+    flood = [(Opcode.CONT, b"", False)] * 5000
+    attack = Attack((Opcode.TEXT, MARKER.encode(), False), *flood)
     with anyio.fail_after(HANG_GUARD):
         async with hostile_server(attack) as url, connect(url, close_timeout=CLOSE_TIMEOUT, ping_interval=None) as ws:
             with pytest.raises(MessageTooFragmented) as caught:
@@ -117,7 +119,7 @@ async def test_a_flood_of_empty_continuation_frames_raises_message_too_fragmente
 async def test_a_server_that_stops_answering_pings_ends_with_1011_and_a_reason_saying_so(
     no_peer_data_logged: None,
 ) -> None:
-    attack = Attack((TEXT, MARKER.encode(), True))
+    attack = Attack((Opcode.TEXT, MARKER.encode(), True))
     received: list[str] = []
     with anyio.fail_after(HANG_GUARD):
         async with hostile_server(attack) as url:
@@ -144,7 +146,7 @@ async def test_a_server_that_stops_answering_pings_ends_with_1011_and_a_reason_s
 async def test_a_close_frame_without_a_tcp_close_ends_within_the_close_timeout_even_without_pings(
     no_peer_data_logged: None,
 ) -> None:
-    attack = Attack((TEXT, MARKER.encode(), True), (CLOSE, close_payload(4000, "bye"), True))
+    attack = Attack((Opcode.TEXT, MARKER.encode(), True), (Opcode.CLOSE, close_payload(4000, "bye"), True))
     with anyio.fail_after(HANG_GUARD):
         async with hostile_server(attack) as url, connect(url, close_timeout=CLOSE_TIMEOUT, ping_interval=None) as ws:
             assert await ws.receive() == MARKER
@@ -160,7 +162,7 @@ async def test_a_frame_that_breaks_the_protocol_is_the_servers_disconnect_with_1
     no_peer_data_logged: None,
 ) -> None:
     reserved_opcode = 0x3
-    attack = Attack((BINARY, MARKER.encode(), True), (reserved_opcode, MARKER.encode(), True))
+    attack = Attack((Opcode.BINARY, MARKER.encode(), True), (reserved_opcode, MARKER.encode(), True))
     with anyio.fail_after(HANG_GUARD):
         async with (
             hostile_server(attack) as url,

@@ -16,14 +16,6 @@ import contextlib
 import hashlib
 import struct
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Final
-
-TEXT: Final = 0x1
-BINARY: Final = 0x2
-CONTINUATION: Final = 0x0
-CLOSE: Final = 0x8
-PING: Final = 0x9
-PONG: Final = 0xA
 
 _ACCEPT_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
