@@ -37,13 +37,14 @@ def no_peer_data_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Fail the test if the server's data appears in any of its log records, DEBUG included.
 
     websockets' own loggers are kept at INFO: their DEBUG trace quotes frames
-    by design (see docs/security.md).
+    by design (see docs/client.md, "Logs").
     """
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.INFO, logger="websockets")
     yield
-    logged = [record.getMessage() for record in caplog.get_records("call")]
-    assert not [message for message in logged if MARKER in message]
+    formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")  # with the traceback, if any
+    logged = [formatter.format(record) for record in caplog.get_records("call")]
+    assert not [text for text in logged if MARKER in text]
 
 
 def close_payload(code: int, reason: str = "") -> bytes:
