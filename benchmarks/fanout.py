@@ -197,7 +197,7 @@ def render(results: dict[int, Samples]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the fan-out benchmark and print its table."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.fanout", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.fanout", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and messages")
     args = parser.parse_args(argv)
     print(render(asyncio.run(measure(QUICK if args.quick else FULL))))

@@ -11,10 +11,11 @@ from starlette.websockets import WebSocketState
 
 from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
+    HubUnavailable,
     InvalidMessage,
     MalformedMessage,
     MessageError,
-    HubUnavailable,
+    MessageTooFragmented,
     MessageTooLarge,
     SubscriptionOverflow,
     UnexpectedFrame,
@@ -41,6 +42,7 @@ __all__ = [
     "Listener",
     "MalformedMessage",
     "MessageError",
+    "MessageTooFragmented",
     "MessageTooLarge",
     "Stream",
     "Subscription",

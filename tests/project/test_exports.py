@@ -27,6 +27,7 @@ PUBLIC = {
         "Listener",
         "MalformedMessage",
         "MessageError",
+        "MessageTooFragmented",
         "MessageTooLarge",
         "Stream",
         "Subscription",
