@@ -11,7 +11,11 @@ What to catch, at a glance::
     ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
     │   └── WebSocketClosed      ... and this side (or the server) had closed it: a receive or send came after
     │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
-    └── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
+    ├── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
+    └── RequestError             a request answered with an error reply (code, message, errors): raise it
+                                 in an answer to send one; `request()` raises it when the peer sent one
+    TimeoutError
+    └── RequestTimeout           no reply to a request within its timeout (timeout)
 
 `WebSocketDisconnect` is Starlette's own class, so code written for
 Starlette catches the same exception. Peer data never appears in an
@@ -20,7 +24,9 @@ error's message: it may be logged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing_extensions import TypedDict
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -36,10 +42,13 @@ except ImportError:  # Starlette before 1.0 has no class of its own for a use af
 
 
 __all__ = [
+    "ErrorDetail",
     "InvalidMessage",
     "MalformedMessage",
     "MessageError",
     "MessageTooLarge",
+    "RequestError",
+    "RequestTimeout",
     "SubscriptionOverflow",
     "UnexpectedFrame",
     "WebSocketClosed",
@@ -157,3 +166,62 @@ class SubscriptionOverflow(Exception):
         """The name of the topic the subscriber fell behind on."""
         self.queue_size = queue_size
         """The size of the subscriber's queue."""
+
+
+class ErrorDetail(TypedDict):
+    """Where a request failed validation, in an error reply: Pydantic's error details without the input."""
+
+    type: str
+    """Pydantic's error type, such as `"missing"` or `"string_too_long"`."""
+    loc: list[str | int]
+    """The path to the value at fault, such as `["room"]`."""
+    msg: str
+    """What is wrong, for people."""
+
+
+class RequestError(Exception):
+    """A request answered with an error reply instead of its reply: `code`, `message` and `errors`.
+
+    Raise it (or a subclass with its own `code`) in an answer to refuse a
+    request: the peer gets an error reply carrying the request's correlation
+    id, and the connection stays open. `request()` raises it when the peer
+    answered with an error reply; the message of the exception then names
+    only the code, since the rest is the peer's data (kept in `message` and
+    `errors`).
+
+    Codes of typedws's own: `"invalid_request"` (the request failed
+    validation; `errors` says where) and `"unsupported_request"` (no answer
+    handles that request type).
+    """
+
+    code: str = "refused"
+    """What went wrong, as a short name the requester can branch on."""
+
+    def __init__(self, message: str = "", *, code: str | None = None, errors: Sequence[ErrorDetail] = ()) -> None:
+        super().__init__(message or f"request refused ({code or self.code})")
+        if code is not None:
+            self.code = code
+        self.message = message
+        """A text for people; from the peer, it is the peer's data."""
+        self.errors: list[ErrorDetail] = list(errors)
+        """For `"invalid_request"`: where the request failed validation."""
+
+    @classmethod
+    def from_peer(cls, code: str, message: str, errors: Sequence[ErrorDetail] = ()) -> RequestError:
+        """The error the peer answered with; the exception's message names the code only when it is a plain name."""
+        error = cls(message, code=code, errors=errors)
+        shown = code if _PLAIN_CODE.fullmatch(code) else "an unprintable code"
+        error.args = (f"the peer refused the request ({shown})",)
+        return error
+
+
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+class RequestTimeout(TimeoutError):
+    """No reply to a request came within its timeout; a reply arriving later is dropped."""
+
+    def __init__(self, request: str, timeout: float) -> None:
+        super().__init__(f"no reply to {request} within {timeout:g} s")
+        self.timeout = timeout
+        """The timeout that passed, in seconds."""
