@@ -11,18 +11,23 @@ from starlette.websockets import WebSocketState
 
 from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
+    ErrorDetail,
     InvalidMessage,
     MalformedMessage,
     MessageError,
     MessageTooLarge,
+    RequestError,
+    RequestTimeout,
     SubscriptionOverflow,
     UnexpectedFrame,
     WebSocketClosed,
     WebSocketDisconnect,
 )
 from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions
+from ._peer import Peer
+from ._requests import RequestFor
 from ._websocket import WebSocket
-from .handlers import Endpoint, EndpointInfo, Listener, endpoint, listener, typed_routes
+from .handlers import Endpoint, EndpointInfo, Listener, Responder, endpoint, listener, responder, typed_routes
 from .hub import Hub, Subscription, Topic
 
 __all__ = [
@@ -33,12 +38,18 @@ __all__ = [
     "ConnectionOptions",
     "Endpoint",
     "EndpointInfo",
+    "ErrorDetail",
     "Hub",
     "InvalidMessage",
     "Listener",
     "MalformedMessage",
     "MessageError",
     "MessageTooLarge",
+    "Peer",
+    "RequestError",
+    "RequestFor",
+    "RequestTimeout",
+    "Responder",
     "Subscription",
     "SubscriptionOverflow",
     "Topic",
@@ -51,6 +62,7 @@ __all__ = [
     "WebSocketState",
     "endpoint",
     "listener",
+    "responder",
     "typed_routes",
 ]
 

@@ -40,7 +40,7 @@ import itertools
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeAlias
+from typing import Any, Final, Generic, TypeAlias, cast
 
 import pydantic_core
 from pydantic import TypeAdapter, ValidationError
@@ -157,7 +157,7 @@ class Correlator(Generic[InT, OutT]):
         field: str = DEFAULT_CORRELATION_FIELD,
         max_size: int | None = None,
     ) -> None:
-        if not isinstance(field, str) or not field:
+        if not field:
             raise TypeError(f"correlation_field must be a non-empty string, got {field!r}")
         self.receive_codec = receive_codec
         """Decodes the peer's messages and requests."""
@@ -187,17 +187,18 @@ class Correlator(Generic[InT, OutT]):
         """The frame of a message (no correlation id)."""
         return self.send_codec.encode(value)
 
-    def request(self, value: RequestFor[Any]) -> tuple[CorrelationId, str]:
+    def request(self, value: object) -> tuple[CorrelationId, str]:
         """A new id for a request of ours, and its frame; the request is pending until `incoming` or `forget`.
 
         Raises `TypeError`, before anything is pending, when `value` is not a
         request, or not a value of the send type.
         """
-        if not isinstance(value, RequestFor):
+        if not _is_request(value):
             raise TypeError(f"cannot request {type(value).__name__}: it is not a request type (RequestFor[...])")
         if not is_json(self.send_codec):
             raise TypeError(f"cannot send requests on a connection that sends {self.send_codec.name}")
-        codec = self._check(type(value))
+        request_type: type = type(value)
+        codec = self._check(request_type)
         frame = self.send_codec.encode(value)  # type: ignore[arg-type]  # refused unless an OutT
         correlation_id = next(self._ids)
         self._pending[correlation_id] = codec
@@ -284,7 +285,7 @@ class Correlator(Generic[InT, OutT]):
                 del self._pending[correlation_id]
                 return Reply(correlation_id, None, reply_error)
             return BadRequest(correlation_id, invalid_request(error))
-        if isinstance(message, RequestFor):
+        if _is_request(message):
             return Request(correlation_id, message)
         if reply_error is not None:
             del self._pending[correlation_id]
@@ -294,16 +295,18 @@ class Correlator(Generic[InT, OutT]):
 
     def _split(self, frame: str | bytes) -> tuple[CorrelationId | None, dict[str, Any]] | None:
         """The correlation id and the other fields of a frame that has the field; `None` for one that has not."""
-        token = self._token
-        if (token if isinstance(frame, str) else token.encode()) not in frame:
-            return None  # the common case of a message, decided without parsing
+        if isinstance(frame, str):
+            if self._token not in frame:
+                return None  # the common case of a message, decided without parsing
+        elif self._token.encode() not in frame:
+            return None
         try:
             value = pydantic_core.from_json(frame, allow_inf_nan=False)
         except ValueError as error:
             raise MalformedMessage(f"malformed JSON: {error}") from None
         if not isinstance(value, dict) or self.field not in value:
             return None
-        fields: dict[str, Any] = value
+        fields = cast("dict[str, Any]", value)
         correlation_id = fields.pop(self.field)
         if correlation_id is None:
             return None, fields
@@ -323,6 +326,10 @@ class Correlator(Generic[InT, OutT]):
         except ValidationError as error:
             return Reply(correlation_id, None, InvalidMessage(f"invalid error reply: {error.error_count()} errors"))
         return Reply(correlation_id, None, reply.exception())
+
+
+def _is_request(value: object) -> bool:
+    return isinstance(value, RequestFor)
 
 
 def _is_id(value: object) -> bool:

@@ -19,10 +19,9 @@ requests awaiting them, and queues the other messages (at most
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, cast
 
 import anyio
 from anyio.abc import TaskGroup
@@ -392,24 +391,16 @@ class _FrameCodec(Codec[str | bytes]):
 _FRAMES: Final = _FrameCodec()
 
 
-def _frames_of(connection: object) -> tuple[Frames, int | None]:
+def _frames_of(
+    connection: WebSocket[Any, Any] | ClientWebSocket[Any, Any] | AsyncWebSocketTestSession[Any, Any],
+) -> tuple[Frames, int | None]:
     """The frames of a connection, and the largest one to accept (where the connection does not check)."""
     if isinstance(connection, WebSocket):
         return _ServerFrames(connection), connection.max_size
-    client = sys.modules.get("typedws.client")
-    if client is not None and isinstance(connection, client.ClientWebSocket):
-        # A view of the same websockets connection that hands over frames; the protocol checks max_size.
-        view = client.ClientWebSocket(
-            connection.connection,
-            _FRAMES,
-            _FRAMES,
-            caught_close_codes=connection.caught_close_codes,
-            max_size=connection.max_size,
-        )
-        return _ClientFrames(view), None
     if all(callable(getattr(connection, name, None)) for name in ("receive_frame", "send_frame", "close")):
-        frames: Frames = connection  # type: ignore[assignment]
-        return frames, None
+        return cast(Frames, connection), None  # a test session, or any connection with frames of its own
+    if hasattr(connection, "connection") and hasattr(connection, "send_codec"):
+        return _ClientFrames(cast("ClientWebSocket[Any, Any]", connection)), None
     raise TypeError(
         f"a Peer works over a typedws WebSocket, ClientWebSocket or test session, not {type(connection).__name__}"
     )
@@ -420,8 +411,11 @@ class _ClientFrames:
 
     __slots__ = ("_view",)
 
-    def __init__(self, view: ClientWebSocket[str | bytes, str | bytes]) -> None:
-        self._view = view
+    def __init__(self, ws: ClientWebSocket[Any, Any]) -> None:
+        # A view of the same websockets connection that hands over frames; the protocol checks max_size.
+        self._view: ClientWebSocket[str | bytes, str | bytes] = type(ws)(
+            ws.connection, _FRAMES, _FRAMES, caught_close_codes=ws.caught_close_codes, max_size=ws.max_size
+        )
 
     async def receive_frame(self) -> str | bytes:
         return await self._view.receive()

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Generic
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from typing_extensions import TypeVar
 
 from ._codecs import Codec, PydanticCodec, codec_for
@@ -58,7 +58,7 @@ class RequestFor(Generic[ReplyT]):
 @cache
 def reply_type(request_class: type) -> Any:
     """The reply type `request_class` declares with `RequestFor[...]`; `TypeError` when it declares none."""
-    declared = generic_argument(request_class, RequestFor) if isinstance(request_class, type) else None
+    declared = generic_argument(request_class, RequestFor)
     if declared is None or isinstance(declared, TypeVar):
         raise TypeError(
             f"{display_name(request_class)} is not a request type: declare its reply type,"
@@ -92,8 +92,8 @@ def request_classes(codec: Codec[Any]) -> tuple[type, ...]:
     """The request types (`RequestFor` subclasses) among the classes a codec's values may be."""
     if not isinstance(codec, PydanticCodec):
         return ()
-    classes = runtime_classes(codec.value_type) or ()
-    return tuple(cls for cls in classes if issubclass(cls, RequestFor))
+    found: list[type] = [cls for cls in runtime_classes(codec.value_type) or () if issubclass(cls, RequestFor)]
+    return tuple(found)
 
 
 def json_fields(tp: Any) -> frozenset[str]:
@@ -129,7 +129,7 @@ class ErrorReplyBody(BaseModel):
     """A short name: `"invalid_request"`, `"unsupported_request"`, or one of the app's own."""
     message: str = ""
     """A text for people."""
-    errors: list[ErrorDetail] = Field(default_factory=list)
+    errors: list[ErrorDetail] = []
     """For `"invalid_request"`: where the request failed validation."""
 
 

@@ -1,0 +1,132 @@
+"""`responder`: a typed WebSocket endpoint that answers requests, one function per request type.
+
+```python
+async def get_room(request: GetRoom) -> Room | NoSuchRoom: ...
+async def join(request: Join, peer: Peer[Any, Any]) -> Joined: ...
+
+rooms = typedws.responder(get_room, join, concurrency=16)
+app = Starlette(routes=[WebSocketRoute("/rooms", rooms)])
+```
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from typing import Any
+
+from starlette.websockets import WebSocket as StarletteWebSocket
+from starlette.websockets import WebSocketState
+from typing_extensions import Never
+
+from .._answers import AnswerFunction, Answers
+from .._codecs import codec_for
+from .._correlation import DEFAULT_CORRELATION_FIELD
+from .._errors import InvalidMessage
+from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
+from .._peer import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT, Peer
+from .._requests import reply_type
+from .._websocket import WebSocket
+from ._route import TypedRoute
+
+__all__ = ["Responder", "responder"]
+
+
+class Responder(TypedRoute[object, Never]):
+    """A WebSocket endpoint that answers the requests of its answer functions' types, and nothing else.
+
+    Made by `typedws.responder`. The connection is accepted, then every
+    request is answered by the function of its type, several at once (at
+    most `concurrency`), each reply carrying the request's correlation id.
+    A request that fails validation is answered with the error reply
+    `"invalid_request"`, and one whose answer raises `RequestError` with
+    that error; the connection stays open. A message without a correlation
+    id closes it with 1007, a bad frame with its code, and an answer that
+    raises anything else with 1011 (the error propagates, for the server
+    to log it).
+
+    It receives the union of the request types and sends the union of
+    their reply types (`info` tells both, for the AsyncAPI document).
+    """
+
+    def __init__(
+        self,
+        answers: typing.Sequence[AnswerFunction],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        correlation_field: str = DEFAULT_CORRELATION_FIELD,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        caught_close_codes: CaughtCloseCodes | None = None,
+        max_size: int | None = DEFAULT_MAX_SIZE,
+    ) -> None:
+        if not answers:
+            raise TypeError("a responder needs at least one answer function")
+        request_types = Answers(answers).request_types
+        self._answers = tuple(answers)
+        self._options: dict[str, Any] = {
+            "correlation_field": correlation_field,
+            "concurrency": concurrency,
+            "timeout": timeout,
+        }
+        received: Any = typing.Union[request_types]  # noqa: UP007 - a union built at run time
+        replies: Any = typing.Union[tuple(reply_type(request_type) for request_type in request_types)]  # noqa: UP007
+        connection = inspect.Parameter("websocket", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=StarletteWebSocket)
+        self._bind(
+            answers[0],
+            kind="responder",
+            receive_codec=codec_for(received),
+            send_codec=codec_for(replies),
+            parameter=connection.name,
+            framework_signature=inspect.Signature([connection], return_annotation=None),
+            caught_close_codes=caught_close_codes,
+            max_size=max_size,
+            correlation_field=correlation_field,
+            name=name or "_".join(getattr(answer, "__name__", "answer") for answer in answers),
+            description=description,
+        )
+
+    async def _run(self, ws: WebSocket[object, Never], arguments: dict[str, Any]) -> None:
+        if ws.application_state is WebSocketState.CONNECTING:  # a FastAPI dependency may have accepted it
+            await ws.accept()
+        async with Peer(ws, answers=self._answers, **self._options) as peer:
+            async for _ in peer:
+                field = self.info.correlation_field
+                raise InvalidMessage(f"a message without its correlation id {field!r}: this endpoint takes requests")
+
+
+def responder(
+    *answers: AnswerFunction,
+    name: str | None = None,
+    description: str | None = None,
+    correlation_field: str = DEFAULT_CORRELATION_FIELD,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    caught_close_codes: CaughtCloseCodes | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+) -> Responder:
+    """Make a WebSocket endpoint that answers requests: `async def answer(request: Request[, peer]) -> Reply`.
+
+    Each function answers the request types of its first parameter (a
+    `RequestFor[...]` type, or a union of them) and returns the reply type
+    those declare (checked here: `TypeError` otherwise); a second parameter
+    gets the connection's `Peer` (for its `connection`, or to ask the
+    client something with `request()`). `name` and `description` show in
+    the message docs (default: the functions' names). `correlation_field`
+    names the field of the correlation ids (`"id"`), `concurrency` how many
+    requests of one connection are answered at once (past that, the
+    endpoint stops reading), `timeout` the default of the peer's
+    `request()`. Use it like an endpoint: `WebSocketRoute(path, responder(...))`,
+    or under `@app.websocket(path)`.
+    """
+    return Responder(
+        answers,
+        name=name,
+        description=description,
+        correlation_field=correlation_field,
+        concurrency=concurrency,
+        timeout=timeout,
+        caught_close_codes=caught_close_codes,
+        max_size=max_size,
+    )
