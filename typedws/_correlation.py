@@ -23,10 +23,13 @@ How an arriving frame is sorted (the documented rule):
    wins over rule 3's failures, so ids both sides count alike never mix up);
 5. an id of a pending request of ours and an invalid reply: that request
    fails with the `MessageError`;
-6. anything else with an id that fails validation: a bad request, answered
-   with the error reply `"invalid_request"`;
-7. a valid `In` value that is no request (a late reply, after its request
-   timed out): dropped, logged at DEBUG without the peer's data.
+6. anything else with an id that fails validation: dropped when the id is
+   one of our last `FORGOTTEN_IDS` requests that timed out or were given up
+   (a late reply), else a bad request, answered with the error reply
+   `"invalid_request"`;
+7. a valid `In` value that is no request (a reply nothing awaits): dropped.
+
+What is dropped is logged at DEBUG, without the peer's data.
 
 A correlation id is a JSON string of at most 128 characters or an integer
 of at most 2**53 in magnitude; anything else closes the connection (1007).
@@ -39,6 +42,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeAlias, cast
 
@@ -81,6 +85,9 @@ MAX_ID_LENGTH: Final = 128
 
 MAX_ID_MAGNITUDE: Final = 2**53
 """The largest correlation id integer accepted from the peer, in magnitude (JavaScript's safe integers)."""
+
+FORGOTTEN_IDS: Final = 64
+"""How many ids of requests given up (timed out, cancelled) a correlator remembers, to drop their late replies."""
 
 _ERROR_REPLIES: TypeAdapter[ErrorReply] = TypeAdapter(ErrorReply)
 
@@ -171,6 +178,7 @@ class Correlator(Generic[InT, OutT]):
         self._token = json.dumps(field)
         self._prefix = "{" + self._token + ":"
         self._pending: dict[CorrelationId, Codec[Any]] = {}
+        self._forgotten: deque[CorrelationId] = deque(maxlen=FORGOTTEN_IDS)
         self._ids = itertools.count(1)
         self._checked: set[type] = set()
         for request_class in (*request_classes(receive_codec), *request_classes(send_codec)):
@@ -206,7 +214,8 @@ class Correlator(Generic[InT, OutT]):
 
     def forget(self, correlation_id: CorrelationId) -> None:
         """Stop waiting for the reply to `correlation_id` (timed out, cancelled): a later one is dropped."""
-        self._pending.pop(correlation_id, None)
+        if self._pending.pop(correlation_id, None) is not None:
+            self._forgotten.append(correlation_id)
 
     def forget_all(self) -> list[CorrelationId]:
         """Stop waiting for every pending reply; return their ids."""
@@ -284,6 +293,9 @@ class Correlator(Generic[InT, OutT]):
             if reply_error is not None:
                 del self._pending[correlation_id]
                 return Reply(correlation_id, None, reply_error)
+            if correlation_id in self._forgotten:
+                logger.debug("dropped a late reply, to a request given up")
+                return Dropped()
             return BadRequest(correlation_id, invalid_request(error))
         if _is_request(message):
             return Request(correlation_id, message)

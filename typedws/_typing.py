@@ -11,12 +11,14 @@ import json
 import sys
 import types
 import typing
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typing_extensions
 from typing_extensions import is_typeddict
 
 __all__ = [
+    "common_tag",
     "discriminator",
     "display_name",
     "generic_argument",
@@ -159,4 +161,31 @@ def generic_argument(cls: type, base: type) -> Any:
                     namespace = vars(sys.modules[klass.__module__])
                     argument = eval(argument, namespace)  # noqa: S307 - the class's own annotation, as get_type_hints does
                 return argument
+    return None
+
+
+def common_tag(classes: Sequence[type]) -> str | None:
+    """A field that every class annotates with a `Literal` of values no other class uses, if there is one.
+
+    What tells the members of a union of those classes apart: the
+    discriminator a union of them can be given.
+    """
+    if len(classes) < 2:
+        return None
+    annotations = []
+    for cls in classes:
+        try:
+            annotations.append(typing.get_type_hints(cls))
+        except Exception:  # an annotation that cannot be resolved: no tag known
+            return None
+    for name in annotations[0]:
+        values: list[object] = []
+        for hints in annotations:
+            tag = unwrap(hints.get(name))
+            if typing.get_origin(tag) is not typing.Literal:
+                break
+            values.extend(typing.get_args(tag))
+        else:
+            if len(values) == len(set(values)):
+                return name
     return None

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import inspect
 import typing
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketState
@@ -26,6 +28,7 @@ from .._errors import InvalidMessage
 from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
 from .._peer import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT, Peer
 from .._requests import reply_type
+from .._typing import common_tag
 from .._websocket import WebSocket
 from ._route import TypedRoute
 
@@ -71,6 +74,9 @@ class Responder(TypedRoute[object, Never]):
             "timeout": timeout,
         }
         received: Any = typing.Union[request_types]  # noqa: UP007 - a union built at run time
+        tag = common_tag(request_types)
+        if tag is not None:
+            received = Annotated[received, Field(discriminator=tag)]
         replies: Any = typing.Union[tuple(reply_type(request_type) for request_type in request_types)]  # noqa: UP007
         connection = inspect.Parameter("websocket", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=StarletteWebSocket)
         self._bind(

@@ -1,0 +1,105 @@
+"""Requests and replies over the test clients' sessions: `Peer` on the async one, `SyncPeer` on the sync one."""
+
+from __future__ import annotations
+
+import queue
+
+import pytest
+
+from tests.rpc.protocol import (
+    ClientRequest,
+    GetRoom,
+    Note,
+    NoSuchRoom,
+    Ping,
+    Pong,
+    Refuse,
+    Room,
+    ServerReply,
+    Wait,
+    Waited,
+    asking_app,
+    rooms_app,
+)
+from typedws import Peer, RequestError, RequestTimeout, WebSocketDisconnect
+from typedws.testing import AsyncTestClient, SyncPeer, TestClient
+
+
+@pytest.mark.anyio
+async def test_the_async_session_asks_and_gets_typed_replies() -> None:
+    async with AsyncTestClient(rooms_app()) as client:
+        async with client.websocket_connect("/rooms", receive_type=ServerReply, send_type=ClientRequest) as ws:
+            async with Peer(ws) as app:
+                assert await app.request(GetRoom(name="attic")) == NoSuchRoom(name="attic")
+                with pytest.raises(RequestError, match="refused_on_purpose"):
+                    await app.request(Refuse())
+                with pytest.raises(RequestTimeout):
+                    await app.request(Wait(seconds=1, tag="slow"), timeout=0.05)
+
+
+@pytest.mark.anyio
+async def test_the_async_session_answers_the_apps_requests_and_iterates_its_messages() -> None:
+    async def pong(ping: Ping) -> Pong:
+        return Pong(n=ping.n)
+
+    async with AsyncTestClient(asking_app(queue.Queue())) as client:
+        async with client.websocket_connect("/ask", receive_type=Ping | Note, send_type=Note) as ws:
+            async with Peer(ws, answers=[pong]) as app:
+                await app.send(Note(text="2"))
+                await app.send(Note(text="bye"))
+                notes = []
+                async for note in app:
+                    notes.append(note)
+                    if len(notes) == 2:
+                        await ws.close()
+    assert notes == [Note(text="0 1"), Note(text="bye")]
+
+
+def test_the_sync_session_asks_and_gets_typed_replies() -> None:
+    with TestClient(rooms_app()) as client:
+        with client.websocket_connect("/rooms", receive_type=ServerReply, send_type=ClientRequest) as ws:
+            with SyncPeer(ws) as app:
+                assert app.request(GetRoom(name="lobby")) == Room(name="lobby", users=["ana", "bo"])
+                with pytest.raises(RequestError) as caught:
+                    app.request(Refuse())
+                assert caught.value.code == "refused_on_purpose"
+                with pytest.raises(RequestTimeout):
+                    app.request(Wait(seconds=0.5, tag="slow"), timeout=0.05)
+                assert app.request(Wait(seconds=0, tag="quick")) == Waited(tag="quick")  # the slow one is dropped
+
+
+def test_the_sync_session_answers_the_apps_requests_while_it_waits() -> None:
+    answered: list[int] = []
+
+    def pong(ping: Ping) -> Pong:
+        answered.append(ping.n)
+        return Pong(n=ping.n)
+
+    with TestClient(asking_app(queue.Queue())) as client:
+        with client.websocket_connect("/ask", receive_type=Ping | Note, send_type=Note) as ws:
+            with SyncPeer(ws, answers=[pong]) as app:
+                app.send(Note(text="3"))
+                assert app.receive() == Note(text="0 1 2")
+                ws.close()
+                assert list(app) == []
+    assert sorted(answered) == [0, 1, 2]
+
+
+def test_a_sync_session_request_fails_with_the_disconnect_of_an_app_that_closes() -> None:
+    with TestClient(rooms_app()) as client:
+        with client.websocket_connect("/rooms", receive_type=ServerReply, send_type=ClientRequest) as ws:
+            with SyncPeer(ws) as app:
+                ws.send_frame('{"type": "get_room", "name": "lobby"}')  # no id: the responder closes with 1007
+                with pytest.raises(WebSocketDisconnect) as caught:
+                    app.request(GetRoom(name="lobby"))
+                assert caught.value.code == 1007
+
+
+def test_answers_of_a_sync_peer_must_be_plain_functions() -> None:
+    async def pong(ping: Ping) -> Pong:
+        return Pong(n=ping.n)
+
+    with TestClient(asking_app(queue.Queue())) as client:
+        with client.websocket_connect("/ask", receive_type=Ping | Note, send_type=Note) as ws:
+            with pytest.raises(TypeError, match="must be a plain function"):
+                SyncPeer(ws, answers=[pong])
