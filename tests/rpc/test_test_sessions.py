@@ -80,8 +80,6 @@ def test_the_sync_session_answers_the_apps_requests_while_it_waits() -> None:
             with SyncPeer(ws, answers=[pong]) as app:
                 app.send(Note(text="3"))
                 assert app.receive() == Note(text="0 1 2")
-                ws.close()
-                assert list(app) == []
     assert sorted(answered) == [0, 1, 2]
 
 
