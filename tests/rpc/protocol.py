@@ -13,7 +13,7 @@ import queue
 from typing import Annotated, Literal, TypeAlias
 
 import anyio
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
@@ -96,6 +96,15 @@ ClientRequest: TypeAlias = Annotated[GetRoom | Wait | Refuse | Crash, Field(disc
 
 ServerReply: TypeAlias = Room | NoSuchRoom | Waited
 """What the server may answer."""
+
+CLIENT_REQUESTS: TypeAdapter[GetRoom | Wait | Refuse | Crash] = TypeAdapter(ClientRequest)
+"""A client's send type."""
+
+SERVER_REPLIES: TypeAdapter[Room | NoSuchRoom | Waited] = TypeAdapter(ServerReply)
+"""A client's receive type (what the responder answers)."""
+
+PINGS_OR_NOTES: TypeAdapter[Ping | Note] = TypeAdapter(Ping | Note)
+"""What the client of `/ask` receives."""
 
 ROOMS = {"lobby": ["ana", "bo"]}
 """The rooms `GetRoom` finds."""

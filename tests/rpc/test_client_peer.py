@@ -9,7 +9,9 @@ import anyio
 import pytest
 
 from tests.rpc.protocol import (
-    ClientRequest,
+    CLIENT_REQUESTS,
+    PINGS_OR_NOTES,
+    SERVER_REPLIES,
     Crash,
     GetRoom,
     Note,
@@ -18,7 +20,6 @@ from tests.rpc.protocol import (
     Pong,
     Refuse,
     Room,
-    ServerReply,
     Wait,
     Waited,
     asking_app,
@@ -38,14 +39,14 @@ def rooms() -> Iterator[str]:
 
 @pytest.mark.anyio
 async def test_a_request_returns_the_reply_of_its_declared_type(rooms: str) -> None:
-    async with connect(rooms, receive_type=ServerReply, send_type=ClientRequest) as ws, Peer(ws) as server:
+    async with connect(rooms, receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws, Peer(ws) as server:
         assert await server.request(GetRoom(name="lobby")) == Room(name="lobby", users=["ana", "bo"])
         assert await server.request(GetRoom(name="attic")) == NoSuchRoom(name="attic")
 
 
 @pytest.mark.anyio
 async def test_concurrent_requests_each_get_their_own_reply(rooms: str) -> None:
-    async with connect(rooms, receive_type=ServerReply, send_type=ClientRequest) as ws, Peer(ws) as server:
+    async with connect(rooms, receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws, Peer(ws) as server:
         replies: dict[str, Waited] = {}
 
         async def wait(tag: str, seconds: float) -> None:
@@ -59,7 +60,7 @@ async def test_concurrent_requests_each_get_their_own_reply(rooms: str) -> None:
 
 @pytest.mark.anyio
 async def test_an_error_reply_raises_request_error_with_its_code(rooms: str) -> None:
-    async with connect(rooms, receive_type=ServerReply, send_type=ClientRequest) as ws, Peer(ws) as server:
+    async with connect(rooms, receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws, Peer(ws) as server:
         with pytest.raises(RequestError) as caught:
             await server.request(Refuse())
         assert (caught.value.code, caught.value.message) == ("refused_on_purpose", "refused, as asked")
@@ -69,7 +70,7 @@ async def test_an_error_reply_raises_request_error_with_its_code(rooms: str) -> 
 
 @pytest.mark.anyio
 async def test_a_slow_reply_times_out_and_the_connection_goes_on(rooms: str) -> None:
-    async with connect(rooms, receive_type=ServerReply, send_type=ClientRequest) as ws, Peer(ws) as server:
+    async with connect(rooms, receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws, Peer(ws) as server:
         with pytest.raises(RequestTimeout) as caught:
             await server.request(Wait(seconds=1, tag="slow"), timeout=0.1)
         assert isinstance(caught.value, TimeoutError)
@@ -82,7 +83,7 @@ async def test_a_slow_reply_times_out_and_the_connection_goes_on(rooms: str) -> 
 
 @pytest.mark.anyio
 async def test_what_is_not_a_request_of_the_send_type_is_refused_before_sending(rooms: str) -> None:
-    async with connect(rooms, receive_type=ServerReply, send_type=ClientRequest) as ws, Peer(ws) as server:
+    async with connect(rooms, receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws, Peer(ws) as server:
         with pytest.raises(TypeError, match="not a request type"):
             await server.request(Note(text="hi"))  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="cannot send Ping"):
@@ -93,7 +94,7 @@ async def test_what_is_not_a_request_of_the_send_type_is_refused_before_sending(
 @pytest.mark.anyio
 @pytest.mark.expect_error_log
 async def test_requests_pending_when_the_server_closes_fail_with_its_close(rooms: str) -> None:
-    async with connect(rooms, receive_type=ServerReply, send_type=ClientRequest) as ws, Peer(ws) as server:
+    async with connect(rooms, receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws, Peer(ws) as server:
         errors: list[WebSocketDisconnect] = []
 
         async def wait() -> None:
@@ -102,11 +103,11 @@ async def test_requests_pending_when_the_server_closes_fail_with_its_close(rooms
             except WebSocketDisconnect as error:
                 errors.append(error)
 
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(wait)
-            tasks.start_soon(wait)
-            await anyio.sleep(0.1)
-            with pytest.raises(WebSocketDisconnect) as crashed:
+        with pytest.raises(WebSocketDisconnect) as crashed:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(wait)
+                tasks.start_soon(wait)
+                await anyio.sleep(0.1)
                 await server.request(Crash())
         assert crashed.value.code == 1011
         assert [error.code for error in errors] == [1011, 1011]
@@ -121,7 +122,7 @@ async def test_the_client_answers_the_servers_requests(ws_impl: str) -> None:
         return Pong(n=ping.n)
 
     with serve(asking_app(queue.Queue()), ws=ws_impl) as base:
-        async with connect(f"{base}/ask", receive_type=Ping | Note, send_type=Note) as ws:
+        async with connect(f"{base}/ask", receive_type=PINGS_OR_NOTES, send_type=Note) as ws:
             async with Peer(ws, answers=[pong]) as server:
                 await server.send(Note(text="3"))
                 assert await server.receive() == Note(text="0 1 2")

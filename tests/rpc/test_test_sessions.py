@@ -7,7 +7,9 @@ import queue
 import pytest
 
 from tests.rpc.protocol import (
-    ClientRequest,
+    CLIENT_REQUESTS,
+    PINGS_OR_NOTES,
+    SERVER_REPLIES,
     GetRoom,
     Note,
     NoSuchRoom,
@@ -15,7 +17,6 @@ from tests.rpc.protocol import (
     Pong,
     Refuse,
     Room,
-    ServerReply,
     Wait,
     Waited,
     asking_app,
@@ -28,7 +29,7 @@ from typedws.testing import AsyncTestClient, SyncPeer, TestClient
 @pytest.mark.anyio
 async def test_the_async_session_asks_and_gets_typed_replies() -> None:
     async with AsyncTestClient(rooms_app()) as client:
-        async with client.websocket_connect("/rooms", receive_type=ServerReply, send_type=ClientRequest) as ws:
+        async with client.websocket_connect("/rooms", receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws:
             async with Peer(ws) as app:
                 assert await app.request(GetRoom(name="attic")) == NoSuchRoom(name="attic")
                 with pytest.raises(RequestError, match="refused_on_purpose"):
@@ -43,11 +44,11 @@ async def test_the_async_session_answers_the_apps_requests_and_iterates_its_mess
         return Pong(n=ping.n)
 
     async with AsyncTestClient(asking_app(queue.Queue())) as client:
-        async with client.websocket_connect("/ask", receive_type=Ping | Note, send_type=Note) as ws:
+        async with client.websocket_connect("/ask", receive_type=PINGS_OR_NOTES, send_type=Note) as ws:
             async with Peer(ws, answers=[pong]) as app:
                 await app.send(Note(text="2"))
                 await app.send(Note(text="bye"))
-                notes = []
+                notes: list[Ping | Note] = []
                 async for note in app:
                     notes.append(note)
                     if len(notes) == 2:
@@ -57,7 +58,7 @@ async def test_the_async_session_answers_the_apps_requests_and_iterates_its_mess
 
 def test_the_sync_session_asks_and_gets_typed_replies() -> None:
     with TestClient(rooms_app()) as client:
-        with client.websocket_connect("/rooms", receive_type=ServerReply, send_type=ClientRequest) as ws:
+        with client.websocket_connect("/rooms", receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws:
             with SyncPeer(ws) as app:
                 assert app.request(GetRoom(name="lobby")) == Room(name="lobby", users=["ana", "bo"])
                 with pytest.raises(RequestError) as caught:
@@ -76,7 +77,7 @@ def test_the_sync_session_answers_the_apps_requests_while_it_waits() -> None:
         return Pong(n=ping.n)
 
     with TestClient(asking_app(queue.Queue())) as client:
-        with client.websocket_connect("/ask", receive_type=Ping | Note, send_type=Note) as ws:
+        with client.websocket_connect("/ask", receive_type=PINGS_OR_NOTES, send_type=Note) as ws:
             with SyncPeer(ws, answers=[pong]) as app:
                 app.send(Note(text="3"))
                 assert app.receive() == Note(text="0 1 2")
@@ -85,7 +86,7 @@ def test_the_sync_session_answers_the_apps_requests_while_it_waits() -> None:
 
 def test_a_sync_session_request_fails_with_the_disconnect_of_an_app_that_closes() -> None:
     with TestClient(rooms_app()) as client:
-        with client.websocket_connect("/rooms", receive_type=ServerReply, send_type=ClientRequest) as ws:
+        with client.websocket_connect("/rooms", receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws:
             with SyncPeer(ws) as app:
                 ws.send_frame('{"type": "get_room", "name": "lobby"}')  # no id: the responder closes with 1007
                 with pytest.raises(WebSocketDisconnect) as caught:
@@ -98,6 +99,6 @@ def test_answers_of_a_sync_peer_must_be_plain_functions() -> None:
         return Pong(n=ping.n)
 
     with TestClient(asking_app(queue.Queue())) as client:
-        with client.websocket_connect("/ask", receive_type=Ping | Note, send_type=Note) as ws:
+        with client.websocket_connect("/ask", receive_type=PINGS_OR_NOTES, send_type=Note) as ws:
             with pytest.raises(TypeError, match="must be a plain function"):
                 SyncPeer(ws, answers=[pong])

@@ -23,7 +23,7 @@ from typing_extensions import Never
 
 from .._answers import AnswerFunction, Answers
 from .._codecs import codec_for
-from .._correlation import DEFAULT_CORRELATION_FIELD
+from .._correlation import DEFAULT_CORRELATION_FIELD, Correlator
 from .._errors import InvalidMessage
 from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
 from .._peer import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT, Peer
@@ -78,12 +78,14 @@ class Responder(TypedRoute[object, Never]):
         if tag is not None:
             received = Annotated[received, Field(discriminator=tag)]
         replies: Any = typing.Union[tuple(reply_type(request_type) for request_type in request_types)]  # noqa: UP007
+        receive_codec, send_codec = codec_for(received), codec_for(replies)
+        Correlator(receive_codec, send_codec, field=correlation_field)  # checks the field against every type now
         connection = inspect.Parameter("websocket", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=StarletteWebSocket)
         self._bind(
             answers[0],
             kind="responder",
-            receive_codec=codec_for(received),
-            send_codec=codec_for(replies),
+            receive_codec=receive_codec,
+            send_codec=send_codec,
             parameter=connection.name,
             framework_signature=inspect.Signature([connection], return_annotation=None),
             caught_close_codes=caught_close_codes,
