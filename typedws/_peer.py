@@ -57,6 +57,8 @@ __all__ = [
     "DEFAULT_REQUEST_TIMEOUT",
     "Frames",
     "Peer",
+    "checked_count",
+    "checked_timeout",
 ]
 
 InT = TypeVar("InT", covariant=True, default=Any)
@@ -125,9 +127,9 @@ class Peer(Generic[InT, OutT]):
         max_queue: int = DEFAULT_MAX_QUEUE,
     ) -> None:
         frames, max_size = _frames_of(connection)
-        _check_count("concurrency", concurrency)
-        _check_count("max_queue", max_queue)
-        _check_timeout(timeout)
+        checked_count("concurrency", concurrency)
+        checked_count("max_queue", max_queue)
+        checked_timeout(timeout)
         self.connection = connection
         """The connection underneath."""
         self.correlator: Correlator[InT, OutT] = Correlator(
@@ -191,7 +193,7 @@ class Peer(Generic[InT, OutT]):
         first, and `TypeError` (before sending) when `value` is not a request
         the connection sends.
         """
-        limit = self.timeout if timeout is None else _check_timeout(timeout)
+        limit = self.timeout if timeout is None else checked_timeout(timeout)
         self._check_open()
         correlation_id, frame = self.correlator.request(value)
         waiter = self._replies[correlation_id] = _Waiter()
@@ -427,12 +429,15 @@ class _ClientFrames:
         await self._view.close(code, reason)
 
 
-def _check_count(name: str, value: object) -> None:
-    if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
+def checked_count(name: str, value: object) -> int:
+    """`value` itself, once checked to be a positive `int`; else `ValueError` naming the option `name`."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
-def _check_timeout(timeout: object) -> float:
+def checked_timeout(timeout: object) -> float:
+    """A timeout in seconds, once checked to be a positive number (`math.inf` for none); else `ValueError`."""
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
         return float(timeout)
     raise ValueError(f"timeout must be a positive number of seconds (math.inf for none), got {timeout!r}")

@@ -19,20 +19,20 @@ from pydantic import Field
 
 from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketState
-from typing_extensions import Never
+from typing_extensions import Never, TypedDict, Unpack
 
 from .._answers import AnswerFunction, Answers
 from .._codecs import codec_for
 from .._correlation import DEFAULT_CORRELATION_FIELD, Correlator
 from .._errors import InvalidMessage
 from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
-from .._peer import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT, Peer
+from .._peer import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT, Peer, checked_count, checked_timeout
 from .._requests import reply_type
 from .._typing import common_tag
 from .._websocket import WebSocket
 from ._route import TypedRoute
 
-__all__ = ["Responder", "responder"]
+__all__ = ["Responder", "ResponderOptions", "responder"]
 
 
 class Responder(TypedRoute[object, Never]):
@@ -52,26 +52,16 @@ class Responder(TypedRoute[object, Never]):
     their reply types (`info` tells both, for the AsyncAPI document).
     """
 
-    def __init__(
-        self,
-        answers: typing.Sequence[AnswerFunction],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        correlation_field: str = DEFAULT_CORRELATION_FIELD,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        timeout: float = DEFAULT_REQUEST_TIMEOUT,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-    ) -> None:
+    def __init__(self, answers: typing.Sequence[AnswerFunction], **options: Unpack[ResponderOptions]) -> None:
+        correlation_field = options.get("correlation_field", DEFAULT_CORRELATION_FIELD)
         if not answers:
             raise TypeError("a responder needs at least one answer function")
         request_types = Answers(answers).request_types
         self._answers = tuple(answers)
         self._options: dict[str, Any] = {
             "correlation_field": correlation_field,
-            "concurrency": concurrency,
-            "timeout": timeout,
+            "concurrency": checked_count("concurrency", options.get("concurrency", DEFAULT_CONCURRENCY)),
+            "timeout": checked_timeout(options.get("timeout", DEFAULT_REQUEST_TIMEOUT)),
         }
         received: Any = typing.Union[request_types]  # noqa: UP007 - a union built at run time
         tag = common_tag(request_types)
@@ -88,11 +78,11 @@ class Responder(TypedRoute[object, Never]):
             send_codec=send_codec,
             parameter=connection.name,
             framework_signature=inspect.Signature([connection], return_annotation=None),
-            caught_close_codes=caught_close_codes,
-            max_size=max_size,
+            caught_close_codes=options.get("caught_close_codes"),
+            max_size=options.get("max_size", DEFAULT_MAX_SIZE),
             correlation_field=correlation_field,
-            name=name or "_".join(getattr(answer, "__name__", "answer") for answer in answers),
-            description=description,
+            name=options.get("name") or "_".join(getattr(answer, "__name__", "answer") for answer in answers),
+            description=options.get("description"),
         )
 
     async def _run(self, ws: WebSocket[object, Never], arguments: dict[str, Any]) -> None:
@@ -104,37 +94,34 @@ class Responder(TypedRoute[object, Never]):
                 raise InvalidMessage(f"a message without its correlation id {field!r}: this endpoint takes requests")
 
 
-def responder(
-    *answers: AnswerFunction,
-    name: str | None = None,
-    description: str | None = None,
-    correlation_field: str = DEFAULT_CORRELATION_FIELD,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    timeout: float = DEFAULT_REQUEST_TIMEOUT,
-    caught_close_codes: CaughtCloseCodes | None = None,
-    max_size: int | None = DEFAULT_MAX_SIZE,
-) -> Responder:
+class ResponderOptions(TypedDict, total=False):
+    """The options of `responder`."""
+
+    name: str | None
+    """The endpoint's name in the message docs and Starlette's routes (default: the functions' names)."""
+    description: str | None
+    """What the endpoint is for, in the message docs."""
+    correlation_field: str
+    """The top-level field that carries correlation ids (`"id"`)."""
+    concurrency: int
+    """How many requests of one connection are answered at once; past that, the endpoint stops reading (8)."""
+    timeout: float
+    """The default timeout of the peer's `request()`, in seconds (30)."""
+    caught_close_codes: CaughtCloseCodes | None
+    """Close codes of the client's close that end the connection quietly (`"all"`)."""
+    max_size: int | None
+    """The largest message accepted, in bytes (1 MiB; `None` for no limit); larger ones close with 1009."""
+
+
+def responder(*answers: AnswerFunction, **options: Unpack[ResponderOptions]) -> Responder:
     """Make a WebSocket endpoint that answers requests: `async def answer(request: Request[, peer]) -> Reply`.
 
     Each function answers the request types of its first parameter (a
     `RequestFor[...]` type, or a union of them) and returns the reply type
     those declare (checked here: `TypeError` otherwise); a second parameter
     gets the connection's `Peer` (for its `connection`, or to ask the
-    client something with `request()`). `name` and `description` show in
-    the message docs (default: the functions' names). `correlation_field`
-    names the field of the correlation ids (`"id"`), `concurrency` how many
-    requests of one connection are answered at once (past that, the
-    endpoint stops reading), `timeout` the default of the peer's
-    `request()`. Use it like an endpoint: `WebSocketRoute(path, responder(...))`,
+    client something with `request()`). See `ResponderOptions` for the
+    options. Use it like an endpoint: `WebSocketRoute(path, responder(...))`,
     or under `@app.websocket(path)`.
     """
-    return Responder(
-        answers,
-        name=name,
-        description=description,
-        correlation_field=correlation_field,
-        concurrency=concurrency,
-        timeout=timeout,
-        caught_close_codes=caught_close_codes,
-        max_size=max_size,
-    )
+    return Responder(answers, **options)
