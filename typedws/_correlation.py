@@ -51,7 +51,7 @@ from pydantic import TypeAdapter, ValidationError
 from typing_extensions import TypeVar
 
 from ._codecs import BYTES, TEXT, Codec
-from ._errors import ErrorDetail, InvalidMessage, MalformedMessage, MessageError, RequestError
+from ._errors import InvalidMessage, MalformedMessage, MessageError, RequestError
 from ._requests import ErrorReply, RequestFor, is_json, json_fields, reply_codec, request_classes
 from ._typing import display_name
 
@@ -135,10 +135,7 @@ Incoming: TypeAlias = Message[InT] | Request[InT] | Reply | BadRequest | Dropped
 
 def invalid_request(error: MessageError) -> RequestError:
     """The error reply's error for a request that failed validation."""
-    details = [
-        ErrorDetail(type=e["type"], loc=list(e["loc"]), msg=e["msg"])
-        for e in (error.errors if isinstance(error, InvalidMessage) else ())
-    ]
+    details = error.errors if isinstance(error, InvalidMessage) else []
     return RequestError(str(error), code="invalid_request", errors=details)
 
 

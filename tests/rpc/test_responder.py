@@ -76,7 +76,12 @@ async def test_an_invalid_request_is_answered_with_a_typed_error_and_the_connect
         assert error["id"] == 1
         assert error["error"]["code"] == "invalid_request"
         assert error["error"]["errors"] == [
-            {"type": "string_too_short", "loc": ["get_room", "name"], "msg": "String should have at least 1 character"}
+            {
+                "type": "string_too_short",
+                "loc": ["get_room", "name"],
+                "msg": "String should have at least 1 character",
+                "ctx": {"min_length": 1},
+            }
         ]
         await ask(ws, id=2, type="teleport")
         assert (await answer(ws))["error"]["code"] == "invalid_request"

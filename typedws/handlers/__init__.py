@@ -21,7 +21,7 @@ from __future__ import annotations
 from ._endpoint import Endpoint, EndpointDecorator, endpoint
 from ._info import EndpointInfo, endpoint_info, typed_routes
 from ._listener import Listener, ListenerDecorator, listener
-from ._responder import Responder, responder
+from ._responder import Responder, ResponderOptions, responder
 
 __all__ = [
     "Endpoint",
@@ -30,6 +30,7 @@ __all__ = [
     "Listener",
     "ListenerDecorator",
     "Responder",
+    "ResponderOptions",
     "endpoint",
     "endpoint_info",
     "listener",
