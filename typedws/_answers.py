@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._requests import RequestFor, reply_members
+from ._requests import is_request_type, reply_members
 from ._typing import display_name, union_members, unwrap
 
 __all__ = ["Answer", "Answers", "AnswerFunction"]
@@ -100,7 +100,7 @@ def _inspect(function: AnswerFunction, asynchronous: bool) -> tuple[tuple[type, 
         raise TypeError(f"{name}: annotate {parameters[0].name!r} with the request type it answers")
     request_types = [unwrap(member) for member in union_members(annotation)]
     for request_type in request_types:
-        if not (isinstance(request_type, type) and issubclass(request_type, RequestFor)):
+        if not is_request_type(request_type):
             raise TypeError(
                 f"{name}: {display_name(request_type)} is not a request type; declare its reply type with"
                 " `RequestFor[Reply]`"

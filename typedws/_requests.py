@@ -30,6 +30,7 @@ __all__ = [
     "ErrorReplyBody",
     "RequestFor",
     "is_json",
+    "is_request_type",
     "json_fields",
     "reply_codec",
     "reply_members",
@@ -81,6 +82,11 @@ def reply_codec(request_class: type) -> PydanticCodec[Any]:
             f" object (a model, a dataclass), not {codec.name}"
         )
     return codec
+
+
+def is_request_type(tp: object) -> bool:
+    """Whether `tp` is a request type: a class that subclasses `RequestFor[...]`."""
+    return isinstance(tp, type) and issubclass(tp, RequestFor)
 
 
 def is_json(codec: Codec[Any]) -> bool:
