@@ -112,8 +112,10 @@ class Peer(Generic[InT, OutT]):
     The connection ends the peer: every pending request then fails with
     its `WebSocketDisconnect`, and `receive()` raises it (`async for` ends
     quietly when its code is one of the connection's `caught_close_codes`).
-    A message that is not a valid `In` closes the connection with its code,
-    as on the connection itself.
+    A message (without correlation id) that is not a valid `In` is handed
+    over as on the connection itself: `receive()` raises its `MessageError`
+    and the connection stays open; `async for` closes the connection with
+    its code and raises it.
     """
 
     def __init__(
@@ -145,7 +147,7 @@ class Peer(Generic[InT, OutT]):
         self._caught = connection.caught_close_codes
         self._slots = anyio.Semaphore(concurrency)
         self._sending = anyio.Lock()
-        self._to_inbox, self._inbox = anyio.create_memory_object_stream[InT](max_queue)
+        self._to_inbox, self._inbox = anyio.create_memory_object_stream[InT | _Refused](max_queue)
         self._replies: dict[CorrelationId, _Waiter] = {}
         self._tasks: TaskGroup | None = None
         self._ending: BaseException | None = None
@@ -215,22 +217,35 @@ class Peer(Generic[InT, OutT]):
         await self._send(self.correlator.message(value))
 
     async def receive(self) -> InT:
-        """The next message that is neither a request nor a reply; raises how the connection ended once it has."""
+        """The next message that is neither a request nor a reply.
+
+        Raises its `MessageError` for a bad message (the connection stays
+        open), and how the connection ended once it has.
+        """
         try:
-            return await self._inbox.receive()
+            item = await self._inbox.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             raise self._end_error() from None
+        if isinstance(item, _Refused):
+            raise item.error
+        return item
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> InT:
-        """The next message; the iteration ends when the peer leaves with one of the caught close codes."""
+        """The next message; the iteration ends when the peer leaves with one of the caught close codes.
+
+        A bad message closes the connection with its code, and its `MessageError` is raised.
+        """
         try:
             return await self.receive()
         except WebSocketDisconnect as error:
             if error.code in self._caught and not isinstance(error, WebSocketClosed):
                 raise StopAsyncIteration from None
+            raise
+        except MessageError as error:
+            await self._frames.close(error.close_code, error.reason)
             raise
 
     async def wait_closed(self) -> None:
@@ -245,7 +260,12 @@ class Peer(Generic[InT, OutT]):
         assert tasks is not None
         try:
             while True:
-                incoming = correlator.incoming(await frames.receive_frame())
+                frame = await frames.receive_frame()
+                try:
+                    incoming = correlator.incoming(frame)
+                except MessageError as error:
+                    await self._to_inbox.send(_Refused(error))
+                    continue
                 if isinstance(incoming, Message):
                     await self._to_inbox.send(incoming.value)
                 elif isinstance(incoming, Request):
@@ -259,7 +279,7 @@ class Peer(Generic[InT, OutT]):
                     await self._reply(correlator.error_reply(incoming.id, incoming.error))
         except WebSocketDisconnect as error:
             self._end(error)
-        except MessageError as error:
+        except MessageError as error:  # the protocol layer closed the connection for it (the client's 1009)
             await frames.close(error.close_code, error.reason)
             self._end(error)
 
@@ -318,6 +338,15 @@ class Peer(Generic[InT, OutT]):
             raise self._end_error()
         if self._tasks is None:
             raise RuntimeError('the Peer is not running: use it inside "async with Peer(...)"')
+
+
+class _Refused:
+    """A bad message in the queue of received messages: `receive()` raises its error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: MessageError) -> None:
+        self.error = error
 
 
 class _Waiter:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import queue
 
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
 
 from tests.rpc.protocol import (
     CLIENT_REQUESTS,
@@ -22,7 +24,8 @@ from tests.rpc.protocol import (
     asking_app,
     rooms_app,
 )
-from typedws import Peer, RequestError, RequestTimeout, WebSocketDisconnect
+import typedws
+from typedws import InvalidMessage, Peer, RequestError, RequestTimeout, WebSocket, WebSocketDisconnect
 from typedws.testing import AsyncTestClient, SyncPeer, TestClient
 
 
@@ -102,3 +105,20 @@ def test_answers_of_a_sync_peer_must_be_plain_functions() -> None:
         with client.websocket_connect("/ask", receive_type=PINGS_OR_NOTES, send_type=Note) as ws:
             with pytest.raises(TypeError, match="must be a plain function"):
                 SyncPeer(ws, answers=[pong])
+
+
+@pytest.mark.anyio
+async def test_a_bad_message_raises_from_receive_and_the_connection_stays_open() -> None:
+    @typedws.endpoint
+    async def sends_a_bad_note(ws: WebSocket[str, str]) -> None:
+        async with ws:
+            await ws.send('{"type": "note"}')
+            await ws.send('{"type": "note", "text": "fine"}')
+            await ws.receive()
+
+    async with AsyncTestClient(Starlette(routes=[WebSocketRoute("/", sends_a_bad_note)])) as client:
+        async with client.websocket_connect("/", receive_type=PINGS_OR_NOTES, send_type="text") as ws:
+            async with Peer(ws) as app:
+                with pytest.raises(InvalidMessage):
+                    await app.receive()
+                assert await app.receive() == Note(text="fine")
