@@ -80,7 +80,7 @@ def test_a_correlation_field_of_the_apps_own_is_the_documents_location() -> None
 def test_documents_with_requests_are_valid_by_the_official_parser(
     rooms: dict[str, Any], ask: dict[str, Any], tmp_path: Path
 ) -> None:
-    paths = []
+    paths: list[Path] = []
     for name, document in (("rooms", rooms), ("ask", ask)):
         path = tmp_path / f"{name}.json"
         path.write_text(asyncapi.to_json(document))

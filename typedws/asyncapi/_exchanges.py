@@ -31,7 +31,7 @@ def correlated_payload(payload: Any, field: str, schemas: Mapping[str, Any]) -> 
     """`payload` (an object schema, or a reference to one) with the correlation id `field` added, first and required."""
     target = payload_target(payload)
     schema: dict[str, Any] = dict(schemas.get(target, {})) if target else dict(payload)
-    required = [*schema.get("required", []), *(payload.get("required", []) if target else [])]
+    required: list[str] = [*schema.get("required", []), *(payload.get("required", []) if target else [])]
     schema["properties"] = {field: _id_schema(field), **schema.get("properties", {})}
     schema["required"] = [field, *dict.fromkeys(name for name in required if name != field)]
     return schema

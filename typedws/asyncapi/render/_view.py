@@ -197,7 +197,7 @@ def _replies(document: Mapping[str, Any]) -> dict[str, list[tuple[str, str, list
 
 
 def _message_keys(references: Any) -> list[str]:
-    listed = references if isinstance(references, list) else []
+    listed: list[Any] = references if isinstance(references, list) else []
     return [_text(_mapping(message).get("$ref")).rpartition("/messages/")[2] for message in listed]
 
 
@@ -210,7 +210,7 @@ def _channel(
     requests: list[tuple[str, str, list[str]]],
 ) -> ChannelView:
     anchor = f"channel-{key}"
-    views = []
+    views: list[MessageView] = []
     for message_key, message in _mapping(channel.get("messages")).items():
         ref = _text(_mapping(message).get("$ref"))
         body = messages.get(ref.removeprefix(_MESSAGE_REF), {}) if ref else message
