@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 
 import pytest
+from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
@@ -22,6 +23,7 @@ from tests.rpc.protocol import (
     Wait,
     Waited,
     asking_app,
+    get_room,
     rooms_app,
 )
 import typedws
@@ -122,3 +124,12 @@ async def test_a_bad_message_raises_from_receive_and_the_connection_stays_open()
                 with pytest.raises(InvalidMessage):
                     await app.receive()
                 assert await app.receive() == Note(text="fine")
+
+
+def test_a_responder_serves_under_fastapi_too() -> None:
+    app = FastAPI()
+    app.websocket("/rooms")(typedws.responder(get_room))
+    with TestClient(app) as client:
+        with client.websocket_connect("/rooms", receive_type=SERVER_REPLIES, send_type=CLIENT_REQUESTS) as ws:
+            with SyncPeer(ws) as server:
+                assert server.request(GetRoom(name="attic")) == NoSuchRoom(name="attic")
