@@ -11,20 +11,25 @@ from starlette.websockets import WebSocketState
 
 from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
+    ErrorDetail,
     HubUnavailable,
     InvalidMessage,
     MalformedMessage,
     MessageError,
     MessageTooFragmented,
     MessageTooLarge,
+    RequestError,
+    RequestTimeout,
     SubscriptionOverflow,
     UnexpectedFrame,
     WebSocketClosed,
     WebSocketDisconnect,
 )
 from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions
+from ._peer import Peer
+from ._requests import RequestFor
 from ._websocket import WebSocket
-from .handlers import Endpoint, EndpointInfo, Listener, endpoint, listener, typed_routes
+from .handlers import Endpoint, EndpointInfo, Listener, Responder, endpoint, listener, responder, typed_routes
 from .hub import Entry, Hub, Stream, Subscription, Topic
 
 __all__ = [
@@ -36,6 +41,7 @@ __all__ = [
     "Endpoint",
     "EndpointInfo",
     "Entry",
+    "ErrorDetail",
     "Hub",
     "HubUnavailable",
     "InvalidMessage",
@@ -44,6 +50,11 @@ __all__ = [
     "MessageError",
     "MessageTooFragmented",
     "MessageTooLarge",
+    "Peer",
+    "RequestError",
+    "RequestFor",
+    "RequestTimeout",
+    "Responder",
     "Stream",
     "Subscription",
     "SubscriptionOverflow",
@@ -57,6 +68,7 @@ __all__ = [
     "WebSocketState",
     "endpoint",
     "listener",
+    "responder",
     "typed_routes",
 ]
 
