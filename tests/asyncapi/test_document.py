@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 
 import typedws
-from tests import test_asyncapi_apps as apps
-from tests.test_asyncapi_apps import StubEndpoint, channel_messages, payload_validator
+from tests.asyncapi import apps
+from tests.asyncapi.apps import StubEndpoint, channel_messages, payload_validator
 from typedws import WebSocket, asyncapi
 
 

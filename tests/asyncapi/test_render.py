@@ -13,8 +13,8 @@ import yaml
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
-from tests import test_asyncapi_apps as apps
-from tests.test_asyncapi_apps import StubEndpoint
+from tests.asyncapi import apps
+from tests.asyncapi.apps import StubEndpoint
 from typedws import asyncapi
 
 TARGETS = apps.targets()

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import typedws
-from tests import test_asyncapi_apps as apps
-from tests.test_asyncapi_apps import channel_messages, payload_validator
+from tests.asyncapi import apps
+from tests.asyncapi.apps import channel_messages, payload_validator
 from typedws import EndpointInfo, InvalidMessage, asyncapi
 from typedws.asyncapi._schema import REF_PREFIX, require_discriminators, to_asyncapi_schema
 from typedws._codecs import PydanticCodec

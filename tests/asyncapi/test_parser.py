@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
-from tests import test_asyncapi_apps as apps
+from tests.asyncapi import apps
 from tests.support.programs import missing, require_program
 from typedws import asyncapi
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "tests" / "asyncapi_validate.mjs"
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tests" / "asyncapi" / "validate.mjs"
 PARSER = ROOT / ".ci" / "asyncapi" / "node_modules" / "@asyncapi" / "parser" / "package.json"
 
 
