@@ -27,7 +27,8 @@ import typedws
 from tests.asyncapi import apps
 from tests.asyncapi.apps import channel_messages, payload_validator
 from typedws import EndpointInfo, InvalidMessage, asyncapi
-from typedws.asyncapi._schema import REF_PREFIX, require_discriminators, to_asyncapi_schema
+from typedws.asyncapi._components import SchemaRequest, generate_schemas
+from typedws.asyncapi._schema import REF_PREFIX
 from typedws._codecs import PydanticCodec
 
 TARGETS = apps.targets()
@@ -230,11 +231,9 @@ def test_what_the_route_sends_validates_against_a_sent_schema(
     codec = info.send_codec
     assert isinstance(codec, PydanticCodec)
     # Values of the sent type: made from its validation schema, then validated into Python values.
-    schema = codec.adapter.json_schema(mode="validation", by_alias=True, ref_template=REF_PREFIX + "{model}")
-    definitions = {name: to_asyncapi_schema(sub) for name, sub in schema.pop("$defs", {}).items()}
-    # (A discriminated union needs its members' tags, even those with defaults.)
-    definitions = {name: require_discriminators(sub, definitions) for name, sub in definitions.items()}
-    schema = require_discriminators(to_asyncapi_schema(schema), definitions)
+    # (A discriminated union needs its members' tags, even those with defaults: the generator requires them.)
+    schemas = generate_schemas({"value": SchemaRequest(codec.adapter, "validation")})
+    schema, definitions = schemas.roots["value"], schemas.components
     try:
         value = codec.decode(json.dumps(data.draw(json_values(schema, definitions), label="input")))
     except InvalidMessage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, Literal, overload
 
 from starlette.responses import PlainTextResponse
@@ -14,7 +14,7 @@ from typing_extensions import TypeVar
 
 from .._codecs import Codec
 from .._options import CaughtCloseCodes, checked_caught_codes, checked_max_size
-from ._info import INFO_ATTRIBUTE, EndpointInfo
+from ._info import INFO_ATTRIBUTE, EndpointInfo, checked_close_codes
 from .._websocket import WebSocket
 
 __all__ = ["TypedRoute"]
@@ -42,6 +42,7 @@ class TypedRoute(Generic[InT, OutT]):
         framework_signature: inspect.Signature,
         caught_close_codes: CaughtCloseCodes | None,
         max_size: int | None,
+        close_codes: Mapping[int, str] | None = None,
     ) -> None:
         self._caught_close_codes = checked_caught_codes(caught_close_codes)
         self._max_size = checked_max_size(max_size)
@@ -57,6 +58,7 @@ class TypedRoute(Generic[InT, OutT]):
             send_codec=send_codec,
             caught_close_codes=self._caught_close_codes,
             max_size=max_size,
+            close_codes=checked_close_codes(close_codes),
         )
         setattr(self, INFO_ATTRIBUTE, self.info)
         # FastAPI reads this to inject the handler's parameters; it hands over a Starlette WebSocket.
