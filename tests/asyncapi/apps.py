@@ -5,7 +5,10 @@ that exercise the generator: discriminated and plain unions, aliases,
 constraints, enums, tuples, computed fields, TypedDicts, dataclasses, nested
 and optional models, a path parameter and a mount. `stub_app` is built from
 `StubEndpoint`s that carry an `EndpointInfo` directly, for value types no
-annotation spells (a codec of the app's own). `plain_app` has no typed routes.
+annotation spells (a codec of the app's own). `tagged_app` holds discriminated
+unions whose tags have defaults; `secured_app` (FastAPI) reads its handshake
+through dependencies, a router, a parameter model and security schemes.
+`plain_app` has no typed routes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import pkgutil
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import APIRouter, Cookie, Depends, FastAPI, Header, Path, Query, Security
+from fastapi.security import APIKeyHeader, HTTPBearer, OAuth2PasswordBearer
 from jsonschema import Draft7Validator
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 from starlette.applications import Starlette
@@ -250,6 +255,48 @@ tagged_app = Starlette(
     ]
 )
 
+def trace(limit: Annotated[int, Query(ge=1, le=100, description="How many lines.")] = 10) -> int:
+    """A dependency that reads a query parameter."""
+    return limit
+
+
+class Paging(BaseModel):
+    """Query parameters as one model."""
+
+    page: int = Field(1, ge=1)
+    order: str = "new"
+
+
+api_key = APIKeyHeader(name="x-key", description="The key you were given.")
+oauth = OAuth2PasswordBearer(tokenUrl="https://example.com/token", scopes={"chat": "Chat", "admin": "Everything"})
+
+
+def _secured_app() -> FastAPI:
+    router = APIRouter(dependencies=[Depends(trace)])
+
+    @router.websocket("/rooms/{n:int}")
+    @typedws.endpoint(close_codes={4004: "No such room."})
+    async def room(
+        ws: WebSocket[Chat, Chat],
+        n: Annotated[int, Path(ge=2, description="The room's number.")],
+        key: Annotated[str, Depends(api_key)],
+        token: Annotated[str, Security(oauth, scopes=["chat"])],
+        paging: Annotated[Paging, Query()],
+        x_trace_id: Annotated[str | None, Header(max_length=64)] = None,
+        session: Annotated[str | None, Cookie()] = None,
+    ) -> None:
+        """A numbered room."""
+        await ws.accept()
+
+    app = FastAPI()
+    app.include_router(router, prefix="/v{version}", dependencies=[Depends(HTTPBearer(bearerFormat="JWT"))])
+    return app
+
+
+secured_app = _secured_app()
+"""A FastAPI app whose route reads the handshake through dependencies, a router, a parameter model and security."""
+
+
 plain_app = Starlette(routes=[WebSocketRoute("/ws", untyped)])
 """An app whose only WebSocket route is not typed."""
 
@@ -291,4 +338,10 @@ def example_apps() -> dict[str, Any]:
 
 def targets() -> dict[str, Any]:
     """The apps whose documents every check covers: the test apps and the example apps."""
-    return {"tests:app": app, "tests:stub_app": stub_app, "tests:tagged_app": tagged_app, **example_apps()}
+    return {
+        "tests:app": app,
+        "tests:stub_app": stub_app,
+        "tests:tagged_app": tagged_app,
+        "tests:secured_app": secured_app,
+        **example_apps(),
+    }

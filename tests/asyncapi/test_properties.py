@@ -77,7 +77,7 @@ def json_values(schema: Any, definitions: dict[str, Any]) -> st.SearchStrategy[A
     `pattern`, common formats, tuples, required and optional properties, and
     extra properties where the schema allows them.
     """
-    if schema is True or schema == {}:
+    if schema is True or (isinstance(schema, dict) and not schema.keys() - {"title", "description"}):
         return _ANY_JSON
     if not isinstance(schema, dict):
         return st.nothing()

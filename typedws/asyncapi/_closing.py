@@ -50,4 +50,10 @@ def close_codes(info: EndpointInfo) -> list[dict[str, Any]]:
     meanings[INTERNAL_ERROR] = ["An unexpected error in the server's handler."]
     for code, meaning in info.close_codes.items():
         meanings.setdefault(code, []).insert(0, meaning)
-    return [{"code": code, "description": " Or: ".join(meanings[code])} for code in sorted(meanings)]
+    return [{"code": code, "description": _either(meanings[code])} for code in sorted(meanings)]
+
+
+def _either(meanings: list[str]) -> str:
+    """`["A.", "B."]` → `"A. Or b."`."""
+    first, *others = meanings
+    return " ".join([first, *(f"Or {other[:1].lower()}{other[1:]}" for other in others)])

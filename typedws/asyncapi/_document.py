@@ -151,6 +151,8 @@ def _operation(action: Direction, route: _Route, messages: Messages, security: S
     required = security.refs(route.info.security)
     if required:
         operation["security"] = required
+    if len(required) > 1:  # AsyncAPI reads a list of schemes as "any one of"; FastAPI checks every one
+        operation["description"] = "The handshake must satisfy every one of the security schemes."
     return operation
 
 

@@ -15,6 +15,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter
+from starlette.convertors import CONVERTOR_TYPES
 
 from ..handlers import EndpointInfo, HandshakeParameter, SecurityRequirement
 from ._components import SchemaRequest, numbered
@@ -34,6 +35,9 @@ PARAMETER_SCHEMA_EXTENSION = "x-schema"
 COOKIES_EXTENSION = "x-cookies"
 """The `ws` binding's extension describing the cookies the handshake reads, as `query` and `headers` are."""
 
+DEFAULT_SEGMENT = CONVERTOR_TYPES["str"].regex
+"""What a path parameter without a convertor matches: anything but a slash."""
+
 _BINDING_FIELDS = {"query": "query", "header": "headers", "cookie": COOKIES_EXTENSION}
 
 
@@ -50,6 +54,8 @@ def _schema(route: Hashable, parameter: HandshakeParameter, schemas: Mapping[Has
     """The JSON Schema of a parameter: its declared type's, and the router's pattern for a path segment."""
     schema = dict(schemas.get((route, parameter.location, parameter.name), {"type": "string"}))
     schema.pop("title", None)  # the parameter's name says it
+    if schema.get("default", 0) is None:  # an optional value is left out, never sent as null
+        del schema["default"]
     if parameter.pattern is not None and schema.get("type") == "string" and "pattern" not in schema:
         schema["pattern"] = f"^{parameter.pattern}$"
     return schema
@@ -64,7 +70,7 @@ def parameter_objects(route: Hashable, info: EndpointInfo, schemas: Mapping[Hash
         schema = _schema(route, parameter, schemas)
         described = schema.get("description")
         text = f"The `{parameter.name}` path segment"
-        if parameter.pattern is not None:
+        if parameter.pattern not in (None, DEFAULT_SEGMENT):
             text += f", matching `{parameter.pattern}`"
         parameter_object: dict[str, Any] = {"description": f"{text}. {described}" if described else f"{text}."}
         for keyword in ("enum", "default", "examples"):

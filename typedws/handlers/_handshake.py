@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from starlette.convertors import CONVERTOR_TYPES
+
+from .._typing import without_none
 
 __all__ = [
     "HandshakeParameter",
@@ -117,11 +120,18 @@ def _parameters(field: Any, location: Location) -> Iterator[HandshakeParameter]:
         convert = location == "header" and getattr(info, "convert_underscores", True)
         for name, inner in annotation.model_fields.items():
             alias = inner.alias or (name.replace("_", "-") if convert else name)
-            yield HandshakeParameter(
-                alias, location, Annotated[inner.annotation, inner], inner.is_required(), validated=True
-            )
+            yield HandshakeParameter(alias, location, _given(inner.annotation, inner), inner.is_required(), validated=True)
         return
-    yield HandshakeParameter(str(field.alias), location, Annotated[annotation, info], info.is_required(), validated=True)
+    yield HandshakeParameter(
+        str(field.alias), location, _given(annotation, info), info.is_required(), validated=True
+    )
+
+
+def _given(annotation: Any, info: FieldInfo) -> Any:
+    """The type of a parameter's value when the client gives it: `str` for an optional `str | None`."""
+    if not info.is_required():
+        annotation = without_none(annotation) if without_none(annotation) is not None else annotation
+    return Annotated[annotation, info]
 
 
 def _security(dependant: Any) -> SecurityRequirement | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ._view import (
     CLIENT_TO_SERVER,
+    SECURITY_NOTE,
     SERVER_TO_CLIENT,
     ChannelView,
     Constraint,
@@ -159,18 +160,32 @@ def _channel(channel: ChannelView) -> str:
         facts.append(f"<dt>Largest message</dt><dd>{channel.max_message_bytes:,} bytes</dd>")
     if facts:
         parts.append(f'<dl class="facts">{"".join(facts)}</dl>')
-    if channel.parameters:
-        rows = "".join(
-            f"<tr><td><code>{escape(name)}</code></td><td>{_inline(description)}</td></tr>"
-            for name, description in channel.parameters
+    if channel.handshake:
+        rows = "".join(_field(field, located=True) for field in channel.handshake)
+        parts.append(
+            "<h4>Handshake</h4><table><tr><th>Parameter</th><th>In</th><th>Type</th><th>Required</th>"
+            f"<th>Constraints</th><th>Description</th></tr>{rows}</table>"
         )
-        parts.append(f"<h4>Path parameters</h4><table><tr><th>Name</th><th>Description</th></tr>{rows}</table>")
+    if channel.security:
+        items = "".join(
+            f"<li>{_inline(scheme.text)} <code class=\"muted\">{escape(scheme.name)}</code>"
+            + (f": {_inline(scheme.description)}" if scheme.description else "")
+            + "</li>"
+            for scheme in channel.security
+        )
+        parts.append(f"<h4>Credentials</h4><p>{escape(SECURITY_NOTE)}</p><ul>{items}</ul>")
     parts.append(
         '<div class="flows">'
         + f"{_badge(CLIENT_TO_SERVER)}<div>{_links(channel.received)}</div>"
         + f"{_badge(SERVER_TO_CLIENT)}<div>{_links(channel.sent)}</div>"
         + "</div>"
     )
+    if channel.close_codes:
+        rows = "".join(
+            f"<tr><td><code>{code.code}</code></td><td>{_inline(code.description)}</td></tr>"
+            for code in channel.close_codes
+        )
+        parts.append(f"<h4>Close codes</h4><table><tr><th>Code</th><th>Meaning</th></tr>{rows}</table>")
     parts += [_message(message) for message in channel.messages]
     parts.append("</section>")
     return "".join(parts)
@@ -242,10 +257,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _NOT_REQUIRED = '<span class="muted">no</span>'
 
 
-def _field(field: FieldRow) -> str:
+def _field(field: FieldRow, *, located: bool = False) -> str:
     return (
         f'<tr><td class="name"><code>{escape(field.name)}</code></td>'
-        f"<td>{_type(field.type)}</td>"
+        + (f"<td>{escape(field.location)}</td>" if located else "")
+        + f"<td>{_type(field.type)}</td>"
         f"<td>{'yes' if field.required else _NOT_REQUIRED}</td>"
         f"<td>{''.join(_constraint(c) for c in field.constraints)}</td>"
         f"<td>{_inline(field.description)}</td></tr>"

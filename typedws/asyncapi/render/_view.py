@@ -18,13 +18,16 @@ from .._schema import payload_target, ref_name, subschemas
 
 __all__ = [
     "CLIENT_TO_SERVER",
+    "SECURITY_NOTE",
     "SERVER_TO_CLIENT",
     "ChannelView",
+    "CloseCode",
     "Constraint",
     "FieldRow",
     "MessageView",
     "PageView",
     "SchemaView",
+    "SecurityView",
     "Token",
     "read_document",
 ]
@@ -35,12 +38,33 @@ _CHANNEL_REF = "#/channels/"
 
 @dataclass(frozen=True)
 class FieldRow:
-    """One property of an object schema."""
+    """One property of an object schema, or one parameter of a channel's handshake."""
 
     name: str
     type: tuple[Token, ...]
     required: bool
     constraints: tuple[Constraint, ...]
+    description: str
+    location: str = ""
+    """For a handshake parameter: `path`, `query`, `header` or `cookie`."""
+
+
+@dataclass(frozen=True)
+class SecurityView:
+    """A credential a channel asks for."""
+
+    name: str
+    """The scheme's key in `components.securitySchemes`."""
+    text: str
+    """What to send, in words: "an API key in the `x-key` header"."""
+    description: str
+
+
+@dataclass(frozen=True)
+class CloseCode:
+    """A code the server may close a channel's connections with."""
+
+    code: int
     description: str
 
 
@@ -88,7 +112,10 @@ class ChannelView:
     summary: str
     description: str
     """The description, else the summary."""
-    parameters: tuple[tuple[str, str], ...]
+    handshake: tuple[FieldRow, ...]
+    """Path parameters, query parameters, headers and cookies of the opening request."""
+    security: tuple[SecurityView, ...]
+    close_codes: tuple[CloseCode, ...]
     max_message_bytes: int | None
     messages: tuple[MessageView, ...]
     received: tuple[MessageView, ...]
@@ -111,6 +138,9 @@ class PageView:
     """The schemas that message fields refer to."""
 
 
+SECURITY_NOTE = "The handshake must carry each of these; without one, it is refused (HTTP 401 or 403)."
+"""What the credentials a channel lists mean to a client (FastAPI checks every security dependency)."""
+
 CLIENT_TO_SERVER = "client → server"
 SERVER_TO_CLIENT = "server → client"
 
@@ -122,8 +152,9 @@ def read_document(document: Mapping[str, Any]) -> PageView:
     schemas = _mapping(components.get("schemas"))
     messages = _mapping(components.get("messages"))
     directions = _directions(document)
+    security = _security(document)
     channels = tuple(
-        _channel(key, _mapping(channel), messages, schemas, directions.get(key, {}))
+        _channel(key, _mapping(channel), messages, schemas, directions.get(key, {}), security.get(key, ()))
         for key, channel in _mapping(document.get("channels")).items()
     )
     return PageView(
@@ -162,12 +193,74 @@ def _directions(document: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
     return found
 
 
+def _security(document: Mapping[str, Any]) -> dict[str, tuple[SecurityView, ...]]:
+    """For each channel, the security schemes its operations ask for."""
+    schemes = _mapping(_mapping(document.get("components")).get("securitySchemes"))
+    found: dict[str, dict[str, SecurityView]] = {}
+    for operation in _mapping(document.get("operations")).values():
+        operation = _mapping(operation)
+        channel = _text(_mapping(operation.get("channel")).get("$ref")).removeprefix(_CHANNEL_REF)
+        for requirement in operation.get("security", []):
+            name = _text(_mapping(requirement).get("$ref")).rpartition("/")[2]
+            scheme = _mapping(schemes.get(name))
+            text = _scheme_text(scheme)
+            found.setdefault(channel, {})[name] = SecurityView(name, text, _text(scheme.get("description")))
+    return {channel: tuple(views.values()) for channel, views in found.items()}
+
+
+def _scheme_text(scheme: Mapping[str, Any]) -> str:
+    kind = scheme.get("type")
+    if kind == "httpApiKey":
+        return f"an API key in the `{_text(scheme.get('name'))}` {_text(scheme.get('in'))}"
+    if kind == "http":
+        format = f" ({_text(scheme['bearerFormat'])})" if scheme.get("bearerFormat") else ""
+        return f"HTTP `{_text(scheme.get('scheme'))}` authorization{format}"
+    scopes = ", ".join(f"`{scope}`" for scope in scheme.get("scopes", []))
+    needs = f", with the scopes {scopes}" if scopes else ""
+    if kind == "oauth2":
+        flows = ", ".join(f"`{flow}`" for flow in _mapping(scheme.get("flows")))
+        return f"an OAuth2 token ({flows} flow){needs}"
+    if kind == "openIdConnect":
+        return f"an OpenID Connect token from `{_text(scheme.get('openIdConnectUrl'))}`{needs}"
+    return f"`{_text(kind)}`"
+
+
+_LOCATIONS = (("query", "query"), ("headers", "header"), ("x-cookies", "cookie"))
+
+
+def _handshake(channel: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[FieldRow, ...]:
+    rows = [
+        replace(_field(name, _mapping(parameter).get("x-schema", {}), True), location="path",
+                description=_text(_mapping(parameter).get("description")))
+        for name, parameter in _mapping(channel.get("parameters")).items()
+    ]
+    binding = _mapping(_mapping(channel.get("bindings")).get("ws"))
+    for field, location in _LOCATIONS:
+        schema = _mapping(binding.get(field))
+        required = schema.get("required", [])
+        for name, sub in _mapping(schema.get("properties")).items():
+            rows.append(replace(_field(name, sub, isinstance(required, list) and name in required), location=location))
+    return tuple(rows)
+
+
+def _close_codes(channel: Mapping[str, Any]) -> tuple[CloseCode, ...]:
+    entries = channel.get("x-close-codes")
+    if not isinstance(entries, list):
+        return ()
+    return tuple(
+        CloseCode(entry["code"], _text(entry.get("description")))
+        for entry in entries
+        if isinstance(entry, Mapping) and isinstance(entry.get("code"), int)
+    )
+
+
 def _channel(
     key: str,
     channel: Mapping[str, Any],
     messages: Mapping[str, Any],
     schemas: Mapping[str, Any],
     directions: Mapping[str, list[str]],
+    security: tuple[SecurityView, ...],
 ) -> ChannelView:
     anchor = f"channel-{key}"
     views = []
@@ -187,10 +280,9 @@ def _channel(
         title=_text(channel.get("title")),
         summary=_text(channel.get("summary")),
         description=_text(channel.get("description")) or _text(channel.get("summary")),
-        parameters=tuple(
-            (name, _text(_mapping(parameter).get("description")))
-            for name, parameter in _mapping(channel.get("parameters")).items()
-        ),
+        handshake=_handshake(channel, schemas),
+        security=security,
+        close_codes=_close_codes(channel),
         max_message_bytes=max_size if isinstance(max_size, int) else None,
         messages=tuple(views),
         received=tuple(v for v in views if CLIENT_TO_SERVER in v.directions),
@@ -214,19 +306,9 @@ def _message(
         description=_text(message.get("description")) or _text(message.get("summary")),
         content_type=_text(message.get("contentType")) or "application/json",
         directions=directions,
-        payload=None if payload is None else _schema(_payload_schema(payload, schemas), schemas, target),
+        payload=None if payload is None else _schema(_own_schema(payload, schemas), schemas, target),
         example=example,
     )
-
-
-def _payload_schema(payload: Any, schemas: Mapping[str, Any]) -> Any:
-    """The schema a payload stands for: the component it names (with any tags it requires), or itself."""
-    target = payload_target(payload)
-    if target is None:
-        return payload
-    schema = _mapping(schemas.get(target))
-    extra = [name for name in _mapping(payload).get("required", []) if name not in schema.get("required", [])]
-    return {**schema, "required": [*schema.get("required", []), *extra]} if extra else schema
 
 
 def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaView:
@@ -241,23 +323,30 @@ def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaV
         description=_text(schema.get("description")),
         type=type_tokens(schema),
         constraints=constraints(schema),
-        fields=tuple(
-            FieldRow(
-                name=name,
-                type=type_tokens(prop),
-                required=isinstance(required, list) and name in required,
-                constraints=constraints(prop),
-                description=_text(_mapping(prop).get("description")),
-            )
-            for name, prop in properties.items()
-        ),
+        fields=tuple(_field(name, prop, isinstance(required, list) and name in required) for name, prop in properties.items()),
         values=tuple(json.dumps(v, ensure_ascii=False) for v in enum) if isinstance(enum, list) else (),
+    )
+
+
+def _own_schema(payload: Any, schemas: Mapping[str, Any]) -> Any:
+    """The schema a payload stands for: the component it names, or itself."""
+    target = payload_target(payload)
+    return schemas.get(target) if target is not None else payload
+
+
+def _field(name: str, schema: Any, required: bool) -> FieldRow:
+    return FieldRow(
+        name=name,
+        type=type_tokens(schema),
+        required=required,
+        constraints=constraints(schema),
+        description=_text(_mapping(schema).get("description")),
     )
 
 
 def _nested_schema_keys(messages: Mapping[str, Any], schemas: Mapping[str, Any]) -> list[str]:
     """Keys of the schemas that message payloads refer to from inside (field types), in a stable order."""
-    pending = [_payload_schema(_mapping(message).get("payload"), schemas) for message in messages.values()]
+    pending = [_own_schema(_mapping(message).get("payload"), schemas) for message in messages.values()]
     found: set[str] = set()
     while pending:
         for key in _refs(pending.pop()):
