@@ -83,6 +83,24 @@ def test_what_the_module_prints_while_imported_stays_out_of_the_document(tmp_pat
     assert result.stderr == "hello from noisy\n"
 
 
+def test_a_factory_written_with_parentheses_is_called() -> None:
+    result = run("asyncapi", "examples.chat.app:create_app()", "--title", "Chat", "--version", "1")
+    assert result.returncode == 0, result.stderr
+    from examples.chat.app import create_app
+
+    assert json.loads(result.stdout) == asyncapi.document(create_app(), title="Chat", version="1")
+
+
+def test_a_factory_that_fails_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "factories.py").write_text("def failing():\n    raise RuntimeError('no config')\n\nvalue = 3\n")
+    assert_one_line_error(
+        run("asyncapi", "factories:failing()", cwd=tmp_path), 2, "factories:failing(): calling failing() failed: RuntimeError: no config"
+    )
+    assert_one_line_error(
+        run("asyncapi", "factories:value()", cwd=tmp_path), 2, "factories:value(): 'value' is not a function to call"
+    )
+
+
 def _env_with_root() -> dict[str, str]:
     import os
 

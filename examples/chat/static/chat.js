@@ -1,29 +1,54 @@
 // The chat page: plain JSON over one WebSocket to /chat. User text only ever goes into textContent.
+//
+// Served as it is, without a build step. The JSDoc types come from the server's models: CI generates
+// `chat-messages` from the app's AsyncAPI document with Modelina and checks this file with
+// `tsc --checkJs --strict` (see examples/chat/tsconfig.json and docs/typescript.md).
 "use strict";
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {import("chat-messages").Chat} ServerMessage  what the server sends on /chat */
+/** @typedef {import("chat-messages").Join | import("chat-messages").Say | import("chat-messages").Leave} ClientMessage */
+/** @typedef {import("chat-messages").Said} Said */
+/** @typedef {{ room: string, user: string }} Place  a room and the name used in it */
+
+/**
+ * The element with this id, which must be a `kind`.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {{ new (): T, name: string }} kind
+ * @returns {T}
+ */
+function element(id, kind) {
+  const found = document.getElementById(id);
+  if (!(found instanceof kind)) {
+    throw new Error(`#${id} is not a ${kind.name}`);
+  }
+  return found;
+}
 
 const view = {
-  status: $("status"),
-  error: $("error"),
-  joinForm: $("join-form"),
-  user: $("user"),
-  room: $("room"),
-  join: $("join"),
-  chat: $("chat"),
-  roomName: $("room-name"),
-  me: $("me"),
-  leave: $("leave"),
-  messages: $("messages"),
-  users: $("users"),
-  count: $("count"),
-  sayForm: $("say-form"),
-  text: $("text"),
+  status: element("status", HTMLElement),
+  error: element("error", HTMLElement),
+  joinForm: element("join-form", HTMLFormElement),
+  user: element("user", HTMLInputElement),
+  room: element("room", HTMLInputElement),
+  join: element("join", HTMLButtonElement),
+  chat: element("chat", HTMLElement),
+  roomName: element("room-name", HTMLElement),
+  me: element("me", HTMLElement),
+  leave: element("leave", HTMLButtonElement),
+  messages: element("messages", HTMLOListElement),
+  users: element("users", HTMLUListElement),
+  count: element("count", HTMLElement),
+  sayForm: element("say-form", HTMLFormElement),
+  text: element("text", HTMLInputElement),
 };
 
+/** @type {WebSocket | null} */
 let socket = null;
-let joining = null; // {room, user} between sending "join" and its answer
-let here = null; // {room, user} while in a room
+/** @type {Place | null} between sending "join" and its answer */
+let joining = null;
+/** @type {Place | null} while in a room */
+let here = null;
 let retryDelay = 500;
 
 function connect() {
@@ -35,7 +60,11 @@ function connect() {
     setStatus("connected", "connected");
     view.join.disabled = false;
   });
-  socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
+  socket.addEventListener("message", (event) => {
+    /** @type {ServerMessage} */
+    const message = JSON.parse(event.data);
+    receive(message);
+  });
   socket.addEventListener("close", () => {
     socket = null;
     joining = null;
@@ -47,12 +76,14 @@ function connect() {
   });
 }
 
+/** @param {ClientMessage} message */
 function send(message) {
   if (socket && socket.readyState === WebSocket.OPEN) {
     socket.send(JSON.stringify(message));
   }
 }
 
+/** @param {ServerMessage} message */
 function receive(message) {
   switch (message.type) {
     case "joined":
@@ -84,16 +115,26 @@ function receive(message) {
       }
       showError(message.detail);
       break;
+    default: {
+      /** @type {never} */
+      const unknown = message; // every message the server sends is handled above (tsc checks it)
+      void unknown; // one from a newer server is ignored
+    }
   }
 }
 
 // Views -------------------------------------------------------------------------------------
 
+/**
+ * @param {"connecting" | "connected" | "disconnected"} state
+ * @param {string} text
+ */
 function setStatus(state, text) {
   view.status.dataset.state = state;
   view.status.textContent = text;
 }
 
+/** @param {string} text */
 function showError(text) {
   view.error.textContent = text;
   view.error.hidden = false;
@@ -115,6 +156,9 @@ function showLobby() {
 }
 
 function showRoom() {
+  if (!here) {
+    return;
+  }
   clearError();
   view.roomName.textContent = here.room;
   view.me.textContent = `as ${here.user}`;
@@ -124,6 +168,7 @@ function showRoom() {
   view.text.focus();
 }
 
+/** @param {string[]} users */
 function showUsers(users) {
   const items = users.map((user) => {
     const item = document.createElement("li");
@@ -137,6 +182,7 @@ function showUsers(users) {
   view.count.textContent = `(${users.length})`;
 }
 
+/** @param {Said} message */
 function addSaid(message) {
   const item = document.createElement("li");
   item.className = "said";
@@ -159,6 +205,7 @@ function addSaid(message) {
   append(item);
 }
 
+/** @param {string} text */
 function addNotice(text) {
   const item = document.createElement("li");
   item.className = "notice";
@@ -166,6 +213,7 @@ function addNotice(text) {
   append(item);
 }
 
+/** @param {HTMLLIElement} item */
 function append(item) {
   const list = view.messages;
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
