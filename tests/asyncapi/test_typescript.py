@@ -149,10 +149,10 @@ def narrowing(document: dict[str, Any]) -> tuple[str, int]:
             switch(f"narrow{union}", f"value: {union}", members, *found)
     for owner, schema in schemas.items():
         for field, prop in schema.get("properties", {}).items():
-            members = [payload_target(option) for option in prop.get("oneOf", [])]
-            if "x-discriminator" not in prop or None in members:
+            options = [payload_target(option) for option in prop.get("oneOf", [])]
+            names = [option for option in options if option is not None]
+            if "x-discriminator" not in prop or len(names) < len(options):
                 continue
-            names = [member for member in members if member is not None]
             found = tag_of(schemas, names)
             assert found is not None and found[0] == prop["x-discriminator"], (owner, field)
             imports.add(owner)

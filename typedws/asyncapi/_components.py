@@ -29,7 +29,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-from ._schema import DISCRIMINATOR, REF_PREFIX, map_subschemas, ref_name, to_asyncapi_schema
+from ._schema import DISCRIMINATOR, REF_PREFIX, is_array, is_object, map_subschemas, ref_name, to_asyncapi_schema
 
 __all__ = [
     "SchemaRequest",
@@ -85,7 +85,7 @@ class _SchemaGenerator(GenerateJsonSchema):
             return field.get("serialization_exclude_if") is None
         return super().field_is_required(field, total)
 
-    def handle_invalid_for_json_schema(self, schema: core_schema.CoreSchema, error_info: str) -> JsonSchemaValue:
+    def handle_invalid_for_json_schema(self, schema: object, error_info: str) -> JsonSchemaValue:
         return {}
 
 
@@ -93,7 +93,9 @@ def generate_schemas(requests: Mapping[Hashable, SchemaRequest]) -> Schemas:
     """The schemas of every request, in AsyncAPI's dialect, tagged and named (see the module's docstring)."""
     if not requests:
         return Schemas({}, {}, set())
-    inputs = [(key, request.mode, request.adapter) for key, request in requests.items()]
+    inputs: list[tuple[Hashable, JsonSchemaMode, TypeAdapter[Any]]] = [
+        (key, request.mode, request.adapter) for key, request in requests.items()
+    ]
     by_key, definitions = TypeAdapter.json_schemas(
         inputs, by_alias=True, ref_template=REF_PREFIX + "{model}", schema_generator=_SchemaGenerator
     )
@@ -155,7 +157,7 @@ def require_tags(
 
 def _lacks_tag(schema: Any, tag: str) -> bool:
     """Whether a model's schema has the property `tag` but does not require it."""
-    if not isinstance(schema, Mapping):
+    if not is_object(schema):
         return False
     return tag in schema.get("properties", {}) and tag not in schema.get("required", [])
 
@@ -169,11 +171,11 @@ def _retarget_root(schema: Any, tag: str | None, target: Callable[[str, str | No
 
 def _retarget(schema: Any, target: Callable[[str, str | None], str]) -> Any:
     """A copy of `schema` whose `$ref`s point where `target(name, tag)` says; `tag` is set for a union's member."""
-    if not isinstance(schema, Mapping):
+    if not is_object(schema):
         return schema
     tag = schema.get(DISCRIMINATOR)
     options = schema.get("oneOf") if isinstance(tag, str) else None
-    if not isinstance(options, list):
+    if not is_array(options):
         result = map_subschemas(schema, lambda sub: _retarget(sub, target))
     else:  # a discriminated union: its members are targeted as members
         members = [_retarget_root(option, tag, target) for option in options]
@@ -240,7 +242,7 @@ def title_payload(schema: Any, name: str, taken: set[str]) -> Any:
     `taken` holds the `type_key`s of the names in use; the new ones are added.
     A code generator makes a type of every payload, so each needs a name.
     """
-    if not isinstance(schema, Mapping):
+    if not is_object(schema):
         return schema
     title = _free_title(name, taken)
     return _title_inline({**schema, "title": title}, title, taken, top=True)
@@ -255,23 +257,23 @@ _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
 
 
 def _title_inline(schema: Any, owner: str, taken: set[str], *, top: bool = False) -> Any:
-    if not isinstance(schema, Mapping) or "$ref" in schema:
+    if not is_object(schema) or "$ref" in schema:
         return schema
     result = dict(schema)
     if not top and _modelled(schema):
         result["title"] = _free_title(owner, taken)
     for key, value in schema.items():
-        if key == "properties" and isinstance(value, Mapping):
+        if key == "properties" and is_object(value):
             result[key] = {
                 field: _title_inline(sub, owner + pascal_case(field), taken) for field, sub in value.items()
             }
-        elif key == "items" and isinstance(value, list):
+        elif key == "items" and is_array(value):
             result[key] = [_title_inline(sub, f"{owner}Item{i + 1}", taken) for i, sub in enumerate(value)]
         elif key in ("items", "additionalItems"):
             result[key] = _title_inline(value, owner + "Item", taken)
         elif key == "additionalProperties":
             result[key] = _title_inline(value, owner + "Value", taken)
-        elif key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
+        elif key in ("anyOf", "oneOf", "allOf") and is_array(value):
             alone = sum(1 for sub in value if sub != {"type": "null"}) == 1
             result[key] = [
                 _title_inline(sub, owner if alone else f"{owner}Option{i + 1}", taken) for i, sub in enumerate(value)
@@ -282,7 +284,7 @@ def _title_inline(schema: Any, owner: str, taken: set[str], *, top: bool = False
 def _modelled(schema: Mapping[str, Any]) -> bool:
     """Whether a code generator makes a type of its own of a schema written in place: an enum, an object with fields."""
     enum = schema.get("enum")
-    return (isinstance(enum, list) and len(enum) > 1) or "properties" in schema
+    return (is_array(enum) and len(enum) > 1) or "properties" in schema
 
 
 def _free_title(name: str, taken: set[str]) -> str:

@@ -19,6 +19,7 @@ from starlette.convertors import CONVERTOR_TYPES
 
 from ..handlers import EndpointInfo, HandshakeParameter, SecurityRequirement
 from ._components import SchemaRequest, numbered
+from ._schema import is_array
 
 __all__ = [
     "COOKIES_EXTENSION",
@@ -77,7 +78,7 @@ def parameter_objects(route: Hashable, info: EndpointInfo, schemas: Mapping[Hash
             value = schema.get(keyword)
             if keyword == "default" and isinstance(value, str):
                 parameter_object[keyword] = value
-            elif isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+            elif is_array(value) and value and all(isinstance(item, str) for item in value):
                 parameter_object[keyword] = value
         parameter_object[PARAMETER_SCHEMA_EXTENSION] = schema
         objects[parameter.name] = parameter_object
@@ -122,7 +123,7 @@ class SecuritySchemes:
 
     def refs(self, requirements: Iterable[SecurityRequirement]) -> list[dict[str, str]]:
         """References to the schemes of `requirements`; schemes AsyncAPI cannot express are left out."""
-        refs = []
+        refs: list[dict[str, str]] = []
         for requirement in requirements:
             scheme = _asyncapi_scheme(requirement)
             if scheme is not None:

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic.json_schema import JsonSchemaMode
 from pydantic_core import PydanticSerializationError
 
 from .._codecs import Codec, PydanticCodec
 from .._typing import discriminator, display_name, union_members
 from ._components import SchemaRequest, numbered, title_payload
 from ._examples import NO_EXAMPLE, example_candidates
-from ._schema import payload_target
+from ._schema import is_object, payload_target
 
 __all__ = ["Direction", "Messages", "Variant", "variants"]
 
@@ -43,7 +44,7 @@ class Variant:
         """What to ask of the schema generator for this variant's payload, if it has a Pydantic type."""
         if self.adapter is None:
             return None
-        mode = "validation" if self.direction == "receive" else "serialization"
+        mode: JsonSchemaMode = "validation" if self.direction == "receive" else "serialization"
         return SchemaRequest(self.adapter, mode, self.tag if self.direction == "receive" else None)
 
 
@@ -126,7 +127,7 @@ class Messages:
     def _finished(self, message: dict[str, Any], key: str, taken: set[str]) -> dict[str, Any]:
         """The message under its key; a payload written in place is titled, so that a code generator can name it."""
         payload = message.get("payload")
-        if isinstance(payload, dict) and payload_target(payload) is None:
+        if is_object(payload) and payload_target(payload) is None:
             payload = title_payload(payload, key, taken)
             message = message | {"payload": payload}
         return message | {"name": key}

@@ -12,11 +12,13 @@ compile). Everything else Pydantic emits is valid there as it is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = [
     "DISCRIMINATOR",
     "REF_PREFIX",
+    "is_array",
+    "is_object",
     "map_subschemas",
     "payload_target",
     "ref_name",
@@ -38,15 +40,25 @@ _SCHEMAS = frozenset(
 )
 
 
+def is_object(value: object) -> TypeGuard[Mapping[str, Any]]:
+    """Whether a JSON value is an object: a schema, or a keyword's map of schemas."""
+    return isinstance(value, Mapping)
+
+
+def is_array(value: object) -> TypeGuard[list[Any]]:
+    """Whether a JSON value is an array."""
+    return isinstance(value, list)
+
+
 def map_subschemas(schema: Any, function: Callable[[Any], Any]) -> Any:
     """A copy of `schema` with `function` applied to each schema directly inside it; data is copied as it is."""
-    if not isinstance(schema, Mapping):
+    if not is_object(schema):
         return schema  # `true` / `false` schemas
     mapped = dict(schema)
     for key, value in schema.items():
-        if key in _SCHEMA_MAPS and isinstance(value, Mapping):
+        if key in _SCHEMA_MAPS and is_object(value):
             mapped[key] = {name: function(sub) for name, sub in value.items()}
-        elif key in _SCHEMA_LISTS and isinstance(value, list):
+        elif key in _SCHEMA_LISTS and is_array(value):
             mapped[key] = [function(sub) for sub in value]
         elif key in _SCHEMAS:
             mapped[key] = function(value)
@@ -62,14 +74,14 @@ def subschemas(schema: Any) -> Iterator[Any]:
 
 def to_asyncapi_schema(schema: Any) -> Any:
     """Return a copy of a Pydantic JSON Schema in AsyncAPI's (draft 07) dialect."""
-    converted = map_subschemas(schema, to_asyncapi_schema)
-    if not isinstance(converted, dict):
-        return converted
+    if not is_object(schema):
+        return schema
+    converted: dict[str, Any] = map_subschemas(schema, to_asyncapi_schema)
     discriminator = converted.pop("discriminator", None)
-    if isinstance(discriminator, Mapping) and isinstance(discriminator.get("propertyName"), str):
+    if is_object(discriminator) and isinstance(discriminator.get("propertyName"), str):
         converted[DISCRIMINATOR] = discriminator["propertyName"]
     positions = converted.pop("prefixItems", None)
-    if isinstance(positions, list):
+    if is_array(positions):
         # Draft 07 tuples: `items` lists the positions, `additionalItems` the rest.
         rest = converted.pop("items", None)
         converted["items"] = positions
@@ -80,10 +92,10 @@ def to_asyncapi_schema(schema: Any) -> Any:
 
 def ref_name(schema: Any) -> str | None:
     """The `components.schemas` key that a schema's `$ref` names, if it has one."""
-    ref = schema.get("$ref") if isinstance(schema, Mapping) else None
+    ref = schema.get("$ref") if is_object(schema) else None
     return ref.removeprefix(REF_PREFIX) if isinstance(ref, str) and ref.startswith(REF_PREFIX) else None
 
 
 def payload_target(schema: Any) -> str | None:
     """The component a payload stands for, when it is just a reference to one: `{"$ref": "#/components/schemas/X"}`."""
-    return ref_name(schema) if isinstance(schema, Mapping) and len(schema) == 1 else None
+    return ref_name(schema) if is_object(schema) and len(schema) == 1 else None

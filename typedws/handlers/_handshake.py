@@ -68,7 +68,7 @@ def path_parameters(path: str, declared: Mapping[str, HandshakeParameter] | None
 
     A segment FastAPI declares keeps its declared type (`declared`, by name).
     """
-    found = []
+    found: list[HandshakeParameter] = []
     for name, convertor in PATH_PARAMETER.findall(path):
         pattern = CONVERTOR_TYPES[convertor or "str"].regex
         known = (declared or {}).get(name)
@@ -143,5 +143,8 @@ def _security(dependant: Any) -> SecurityRequirement | None:
     if not isinstance(call, SecurityBase):
         return None
     scheme = call.model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    scopes = [*(getattr(dependant, "parent_oauth_scopes", None) or []), *(getattr(dependant, "own_oauth_scopes", None) or [])]
+    scopes: list[str] = [
+        *(getattr(dependant, "parent_oauth_scopes", None) or []),
+        *(getattr(dependant, "own_oauth_scopes", None) or []),
+    ]
     return SecurityRequirement(call.scheme_name, scheme, tuple(dict.fromkeys(scopes)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from starlette.routing import BaseRoute, Host, Mount
 
@@ -66,7 +66,7 @@ def _python_type(codec: Codec[Any]) -> Any:
     return str if codec.name == "text" else bytes
 
 
-def checked_close_codes(close_codes: Mapping[int, str] | None) -> Mapping[int, str]:
+def checked_close_codes(close_codes: object) -> Mapping[int, str]:
     """A read-only copy of an endpoint's declared close codes, once checked; `TypeError`/`ValueError` for bad ones.
 
     A code is one an application may send: 1000–4999 but not 1004–1006 or 1015 (RFC 6455 reserves them).
@@ -75,12 +75,14 @@ def checked_close_codes(close_codes: Mapping[int, str] | None) -> Mapping[int, s
         return MappingProxyType({})
     if not isinstance(close_codes, Mapping):
         raise TypeError(f"close_codes must map close codes to their meanings, like {{4001: 'unknown room'}}; got {close_codes!r}")
-    for code, meaning in close_codes.items():
+    codes = cast("Mapping[object, object]", close_codes)
+    for code, meaning in codes.items():
         if not isinstance(code, int) or isinstance(code, bool) or not isinstance(meaning, str):
             raise TypeError(f"close_codes must map ints to strings, like {{4001: 'unknown room'}}; got {code!r}: {meaning!r}")
         if not 1000 <= code <= 4999 or code in _RESERVED_CLOSE_CODES:
             raise ValueError(f"{code} is not a close code an application may send (1000-4999, not 1004-1006 or 1015)")
-    return MappingProxyType(dict(sorted(close_codes.items())))
+    checked = {code: meaning for code, meaning in codes.items() if isinstance(code, int) and isinstance(meaning, str)}
+    return MappingProxyType(dict(sorted(checked.items())))
 
 
 _RESERVED_CLOSE_CODES = frozenset({1004, 1005, 1006, 1015})

@@ -106,7 +106,7 @@ def to_html(document: Mapping[str, Any], *, json_url: str | None = None) -> str:
 
 
 def _nav(page: PageView) -> str:
-    items = []
+    items: list[str] = []
     for channel in page.channels:
         messages = "".join(f'<li><a href="#{_id(m.anchor)}">{escape(m.title)}</a></li>' for m in channel.messages)
         items.append(
@@ -153,7 +153,7 @@ def _channel(channel: ChannelView) -> str:
     ]
     if channel.description:
         parts.append(_text(channel.description))
-    facts = []
+    facts: list[str] = []
     if channel.title:
         facts.append(f"<dt>Handler</dt><dd><code>{escape(channel.title)}</code></dd>")
     if channel.max_message_bytes is not None:
@@ -235,7 +235,7 @@ def _schemas(schemas: Iterable[SchemaView]) -> str:
 
 
 def _schema_body(schema: SchemaView, *, describe: bool = True) -> str:
-    parts = []
+    parts: list[str] = []
     if describe and schema.description:
         parts.append(_text(schema.description))
     if schema.fields:

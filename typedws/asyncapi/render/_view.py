@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ._fields import Constraint, Token, constraints, schema_anchor, type_tokens
-from .._schema import payload_target, ref_name, subschemas
+from .._schema import is_array, is_object, payload_target, ref_name, subschemas
 
 __all__ = [
     "CLIENT_TO_SERVER",
@@ -168,7 +168,7 @@ def read_document(document: Mapping[str, Any]) -> PageView:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if is_object(value) else {}
 
 
 def _text(value: Any) -> str:
@@ -239,18 +239,18 @@ def _handshake(channel: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[
         schema = _mapping(binding.get(field))
         required = schema.get("required", [])
         for name, sub in _mapping(schema.get("properties")).items():
-            rows.append(replace(_field(name, sub, isinstance(required, list) and name in required), location=location))
+            rows.append(replace(_field(name, sub, is_array(required) and name in required), location=location))
     return tuple(rows)
 
 
 def _close_codes(channel: Mapping[str, Any]) -> tuple[CloseCode, ...]:
     entries = channel.get("x-close-codes")
-    if not isinstance(entries, list):
+    if not is_array(entries):
         return ()
     return tuple(
         CloseCode(entry["code"], _text(entry.get("description")))
         for entry in entries
-        if isinstance(entry, Mapping) and isinstance(entry.get("code"), int)
+        if is_object(entry) and isinstance(entry.get("code"), int)
     )
 
 
@@ -263,7 +263,7 @@ def _channel(
     security: tuple[SecurityView, ...],
 ) -> ChannelView:
     anchor = f"channel-{key}"
-    views = []
+    views: list[MessageView] = []
     for message_key, message in _mapping(channel.get("messages")).items():
         ref = _text(_mapping(message).get("$ref"))
         body = messages.get(ref.removeprefix(_MESSAGE_REF), {}) if ref else message
@@ -296,7 +296,7 @@ def _message(
     payload = message.get("payload")
     examples = message.get("examples")
     example = None
-    if isinstance(examples, list) and examples and "payload" in _mapping(examples[0]):
+    if is_array(examples) and examples and "payload" in _mapping(examples[0]):
         example = json.dumps(examples[0]["payload"], indent=2, ensure_ascii=False)
     target = payload_target(payload)
     return MessageView(
@@ -312,7 +312,7 @@ def _message(
 
 
 def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaView:
-    schema = schema if isinstance(schema, Mapping) else {}
+    schema = schema if is_object(schema) else {}
     properties = _mapping(schema.get("properties"))
     required = schema.get("required", [])
     enum = schema.get("enum")
@@ -323,8 +323,8 @@ def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaV
         description=_text(schema.get("description")),
         type=type_tokens(schema),
         constraints=constraints(schema),
-        fields=tuple(_field(name, prop, isinstance(required, list) and name in required) for name, prop in properties.items()),
-        values=tuple(json.dumps(v, ensure_ascii=False) for v in enum) if isinstance(enum, list) else (),
+        fields=tuple(_field(name, prop, is_array(required) and name in required) for name, prop in properties.items()),
+        values=tuple(json.dumps(v, ensure_ascii=False) for v in enum) if is_array(enum) else (),
     )
 
 
