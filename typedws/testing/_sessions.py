@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -12,10 +13,12 @@ from anyio.abc import TaskGroup
 from starlette import testclient as starlette_testclient
 from starlette.types import ASGIApp, Message, Scope
 from starlette.websockets import WebSocketDisconnect
+
+from .._errors import WebSocketClosed
 from typing_extensions import Self, TypeVar
 
 from .._codecs import Codec
-from .._close import truncate_reason
+from .._close import ending_of, truncate_reason
 from .._frames import event_of, frame_of
 from .._options import CaughtCloseCodes, checked_caught_codes
 
@@ -46,10 +49,9 @@ class _Closed:
         self.code = code
         self.reason = reason
 
-    def error(self) -> Exception:
-        if self.by_server:
-            return WebSocketDisconnect(self.code, self.reason)
-        return RuntimeError("cannot use the connection: this session has closed it")
+    def error(self) -> WebSocketClosed:
+        """What a use of the ended connection raises, as on the server side."""
+        return WebSocketClosed(self.code, self.reason)
 
 
 class _Session(Generic[RecvT, SendT]):
@@ -68,6 +70,16 @@ class _Session(Generic[RecvT, SendT]):
         """The subprotocol the app chose when accepting, if any."""
         self._closed: _Closed | None = None
 
+    @property
+    def close_code(self) -> int | None:
+        """The code the connection ended with, from whichever side closed first; `None` while it is open."""
+        return None if self._closed is None else self._closed.code
+
+    @property
+    def close_reason(self) -> str | None:
+        """The reason the connection ended with (`""` when none was given); `None` while it is open."""
+        return None if self._closed is None else self._closed.reason
+
     def _event_of(self, frame: str | bytes) -> Message:
         """The event that brings `frame` to the app; raises once the connection is closed."""
         if self._closed is not None:
@@ -81,7 +93,7 @@ class _Session(Generic[RecvT, SendT]):
             return frame_of(message)
         if kind == "websocket.close":
             self._closed = _Closed(True, message.get("code", 1000), message.get("reason") or "")
-            raise self._closed.error()
+            raise WebSocketDisconnect(self._closed.code, self._closed.reason)
         raise RuntimeError(f"unexpected ASGI message from the app: {kind!r}")
 
     def _closed_by_us(self, code: int, reason: str | None) -> str:
@@ -101,7 +113,7 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
     Made by `TestClient.websocket_connect`; use it as a context manager. A
     close from the app raises `WebSocketDisconnect` with the app's code;
     iteration ends quietly on a close with one of `caught_close_codes`
-    (default 1000, 1001, 1005, 1006).
+    (every code by default; `close_code` tells which).
     """
 
     def __init__(
@@ -123,6 +135,12 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> bool | None:
+        """Close the connection as the close policy says for how the block ended; never swallow an exception."""
+        if exc is not None and self._closed is None:
+            ending = ending_of(exc, self.caught_close_codes)
+            if not ending.by_peer:
+                with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):  # the app has ended
+                    self.close(ending.code, ending.reason)
         return self.session.__exit__(exc_type, exc, traceback)
 
     def send(self, value: SendT) -> None:
@@ -165,7 +183,7 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
     Made by `AsyncTestClient.websocket_connect`; use it with `async with`,
     which runs the app's handler as a task. A close from the app raises
     `WebSocketDisconnect` with the app's code; `async for` ends quietly on a
-    close with one of `caught_close_codes` (default 1000, 1001, 1005, 1006).
+    close with one of `caught_close_codes` (every code by default).
     Leaving the block closes the connection (1000, unless closed already),
     waits for the handler to finish, and raises the exception it crashed
     with, if any.
@@ -214,6 +232,9 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
         if tasks is None:
             return
         try:
+            if exc is not None and self._closed is None:  # the policy's code: 1011 for a failed test, say
+                ending = ending_of(exc, self.caught_close_codes)
+                self._closed_by_us(ending.code, ending.reason)
             closed = self._closed or _Closed(False, 1000, "")
             await self._send_disconnect(closed.code, closed.reason)
             if exc is not None:  # the test failed: do not wait for a handler that may never end
