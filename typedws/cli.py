@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the AsyncAPI 3.0 document (or Markdown or HTML docs) of an app's typed WebSocket routes.",
     )
     docs.add_argument(
-        "target", metavar="MODULE:ATTR", help="the app, e.g. myproject.main:app, or a factory: myproject.main:create_app()"
+        "target", metavar="MODULE:ATTR", help="the app (myproject.main:app), or a function making it (main:create_app())"
     )
     docs.add_argument("--format", choices=asyncapi.FORMATS, default="json", help="output format (default: json)")
     docs.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")

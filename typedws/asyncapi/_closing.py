@@ -9,10 +9,7 @@ from .._errors import InvalidMessage, MessageTooLarge, UnexpectedFrame
 from .._typing import display_name
 from ..handlers import EndpointInfo
 
-__all__ = ["CLOSE_CODES_EXTENSION", "close_codes"]
-
-CLOSE_CODES_EXTENSION = "x-close-codes"
-"""The channel's extension listing its close codes: `[{"code": 1007, "description": "..."}, ...]`."""
+__all__ = ["close_codes"]
 
 NORMAL = 1000
 GOING_AWAY = 1001

@@ -29,7 +29,8 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-from ._schema import DISCRIMINATOR, REF_PREFIX, is_array, is_object, map_subschemas, ref_name, to_asyncapi_schema
+from ._extensions import DISCRIMINATOR
+from ._schema import REF_PREFIX, is_array, is_object, map_subschemas, ref_name, to_asyncapi_schema
 
 __all__ = [
     "SchemaRequest",

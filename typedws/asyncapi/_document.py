@@ -16,21 +16,19 @@ from urllib.parse import urlsplit
 
 from ..handlers import EndpointInfo
 from ..handlers._handshake import PATH_PARAMETER
-from ._closing import CLOSE_CODES_EXTENSION, close_codes
+from ._closing import close_codes
 from ._components import SchemaRequest, generate_schemas, numbered, type_key
+from ._extensions import CLOSE_CODES, MAX_MESSAGE_BYTES
 from ._handshake import SecuritySchemes, binding_objects, parameter_objects, parameter_requests
 from ._messages import Direction, Messages, Variant, key_of, variants
 
-__all__ = ["ASYNCAPI_VERSION", "MAX_SIZE_EXTENSION", "ServerSpec", "build_document", "server_objects"]
+__all__ = ["ASYNCAPI_VERSION", "ServerSpec", "build_document", "server_objects"]
 
 ASYNCAPI_VERSION = "3.0.0"
 """The AsyncAPI version of the documents."""
 
 WS_BINDING_VERSION = "0.1.0"
 """The version of AsyncAPI's WebSocket channel binding used in `bindings.ws`."""
-
-MAX_SIZE_EXTENSION = "x-max-message-bytes"
-"""The channel's extension giving the largest message its endpoint accepts, in bytes."""
 
 ServerSpec = str | Mapping[str, Any]
 """A server: a `ws://` or `wss://` URL, or an AsyncAPI Server Object as a mapping."""
@@ -60,7 +58,10 @@ def build_document(
     servers: Mapping[str, ServerSpec] | None = None,
 ) -> dict[str, Any]:
     """Return the AsyncAPI 3.0.0 document of typed routes, as `(path, info)` pairs."""
-    plan = [_Route(path, info, variants(info.receive_codec, "receive"), variants(info.send_codec, "send")) for path, info in routes]
+    plan = [
+        _Route(path, info, variants(info.receive_codec, "receive"), variants(info.send_codec, "send"))
+        for path, info in routes
+    ]
     requests: dict[Hashable, SchemaRequest] = {
         variant: variant.request for route in plan for variant in route.received + route.sent if variant.request
     }
@@ -133,8 +134,8 @@ def _channel(route: _Route, messages: Messages, schemas: Mapping[Hashable, Any])
     binding = {"method": "GET", **binding_objects(route, info, schemas), "bindingVersion": WS_BINDING_VERSION}
     channel["bindings"] = {"ws": binding}
     if info.max_size is not None:
-        channel[MAX_SIZE_EXTENSION] = info.max_size
-    channel[CLOSE_CODES_EXTENSION] = close_codes(info)
+        channel[MAX_MESSAGE_BYTES] = info.max_size
+    channel[CLOSE_CODES] = close_codes(info)
     return channel
 
 

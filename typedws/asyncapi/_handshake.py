@@ -19,27 +19,20 @@ from starlette.convertors import CONVERTOR_TYPES
 
 from ..handlers import EndpointInfo, HandshakeParameter, SecurityRequirement
 from ._components import SchemaRequest, numbered
+from ._extensions import COOKIES, PARAMETER_SCHEMA
 from ._schema import is_array
 
 __all__ = [
-    "COOKIES_EXTENSION",
-    "PARAMETER_SCHEMA_EXTENSION",
     "SecuritySchemes",
     "binding_objects",
     "parameter_objects",
     "parameter_requests",
 ]
 
-PARAMETER_SCHEMA_EXTENSION = "x-schema"
-"""A path parameter's extension holding its JSON Schema."""
-
-COOKIES_EXTENSION = "x-cookies"
-"""The `ws` binding's extension describing the cookies the handshake reads, as `query` and `headers` are."""
-
 DEFAULT_SEGMENT = CONVERTOR_TYPES["str"].regex
 """What a path parameter without a convertor matches: anything but a slash."""
 
-_BINDING_FIELDS = {"query": "query", "header": "headers", "cookie": COOKIES_EXTENSION}
+_BINDING_FIELDS = {"query": "query", "header": "headers", "cookie": COOKIES}
 
 
 def parameter_requests(routes: Iterable[tuple[Hashable, EndpointInfo]]) -> Iterator[tuple[Hashable, SchemaRequest]]:
@@ -80,7 +73,7 @@ def parameter_objects(route: Hashable, info: EndpointInfo, schemas: Mapping[Hash
                 parameter_object[keyword] = value
             elif is_array(value) and value and all(isinstance(item, str) for item in value):
                 parameter_object[keyword] = value
-        parameter_object[PARAMETER_SCHEMA_EXTENSION] = schema
+        parameter_object[PARAMETER_SCHEMA] = schema
         objects[parameter.name] = parameter_object
     return objects
 
@@ -127,7 +120,8 @@ class SecuritySchemes:
         for requirement in requirements:
             scheme = _asyncapi_scheme(requirement)
             if scheme is not None:
-                refs.append({"$ref": f"#/components/securitySchemes/{self._keys[requirement.name, _canonical(scheme)]}"})
+                key = self._keys[requirement.name, _canonical(scheme)]
+                refs.append({"$ref": f"#/components/securitySchemes/{key}"})
         return refs
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeGuard
 
+from ._extensions import DISCRIMINATOR
+
 __all__ = [
-    "DISCRIMINATOR",
     "REF_PREFIX",
     "is_array",
     "is_object",
@@ -29,8 +30,6 @@ __all__ = [
 REF_PREFIX = "#/components/schemas/"
 """Where the documents' `$ref`s point: `components.schemas`."""
 
-DISCRIMINATOR = "x-discriminator"
-"""The extension naming the tag property of a discriminated union (a `oneOf` of tagged members)."""
 
 # Keywords whose values are schemas; every other keyword's value (`default`, `enum`, ...) is data.
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})

@@ -80,7 +80,10 @@ def path_parameters(path: str, declared: Mapping[str, HandshakeParameter] | None
 
 
 def read_handshake(path: str, dependant: Any) -> tuple[tuple[HandshakeParameter, ...], tuple[SecurityRequirement, ...]]:
-    """The handshake parameters and security requirements of a route at `path` with FastAPI's `dependant` (or `None`)."""
+    """The handshake parameters and security requirements of a route at `path`.
+
+    `dependant` is FastAPI's (the route's dependencies), or `None` for a route FastAPI does not serve.
+    """
     parameters: dict[tuple[Location, str], HandshakeParameter] = {}
     security: dict[str, SecurityRequirement] = {}
     for node in _dependants(dependant):
@@ -113,14 +116,18 @@ def _dependants(dependant: Any) -> Iterator[Any]:
 
 
 def _parameters(field: Any, location: Location) -> Iterator[HandshakeParameter]:
-    """The parameters of one of FastAPI's fields: itself, or the fields of a parameter model (`Annotated[M, Query()]`)."""
+    """The parameters of one of FastAPI's fields: itself, or the fields of a parameter model.
+
+    A parameter model is `Annotated[Model, Query()]` (or `Header()`, `Cookie()`).
+    """
     info = field.field_info
     annotation = info.annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel) and location != "path":
         convert = location == "header" and getattr(info, "convert_underscores", True)
         for name, inner in annotation.model_fields.items():
             alias = inner.alias or (name.replace("_", "-") if convert else name)
-            yield HandshakeParameter(alias, location, _given(inner.annotation, inner), inner.is_required(), validated=True)
+            annotation = _given(inner.annotation, inner)
+            yield HandshakeParameter(alias, location, annotation, inner.is_required(), validated=True)
         return
     yield HandshakeParameter(
         str(field.alias), location, _given(annotation, info), info.is_required(), validated=True

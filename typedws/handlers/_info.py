@@ -74,11 +74,11 @@ def checked_close_codes(close_codes: object) -> Mapping[int, str]:
     if close_codes is None:
         return MappingProxyType({})
     if not isinstance(close_codes, Mapping):
-        raise TypeError(f"close_codes must map close codes to their meanings, like {{4001: 'unknown room'}}; got {close_codes!r}")
+        raise TypeError(f"close_codes must map close codes to their meanings, like {_EXAMPLE}; got {close_codes!r}")
     codes = cast("Mapping[object, object]", close_codes)
     for code, meaning in codes.items():
         if not isinstance(code, int) or isinstance(code, bool) or not isinstance(meaning, str):
-            raise TypeError(f"close_codes must map ints to strings, like {{4001: 'unknown room'}}; got {code!r}: {meaning!r}")
+            raise TypeError(f"close_codes must map ints to strings, like {_EXAMPLE}; got {code!r}: {meaning!r}")
         if not 1000 <= code <= 4999 or code in _RESERVED_CLOSE_CODES:
             raise ValueError(f"{code} is not a close code an application may send (1000-4999, not 1004-1006 or 1015)")
     checked = {code: meaning for code, meaning in codes.items() if isinstance(code, int) and isinstance(meaning, str)}
@@ -86,6 +86,7 @@ def checked_close_codes(close_codes: object) -> Mapping[int, str]:
 
 
 _RESERVED_CLOSE_CODES = frozenset({1004, 1005, 1006, 1015})
+_EXAMPLE = "{4001: 'unknown room'}"
 
 
 def endpoint_info(endpoint: object) -> EndpointInfo | None:

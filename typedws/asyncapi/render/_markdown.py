@@ -63,10 +63,9 @@ def _channel(channel: ChannelView) -> list[str]:
         out.append("")
     if channel.security:
         out += [f"Credentials: {SECURITY_NOTE}", ""]
-        out += [
-            f"- {_cell(scheme.text)} ({_code(scheme.name)})" + (f": {_cell(scheme.description)}" if scheme.description else "")
-            for scheme in channel.security
-        ]
+        for scheme in channel.security:
+            described = f": {_cell(scheme.description)}" if scheme.description else ""
+            out.append(f"- {_cell(scheme.text)} ({_code(scheme.name)}){described}")
         out.append("")
     if channel.max_message_bytes is not None:
         out += [f"Largest message accepted: {channel.max_message_bytes:,} bytes.", ""]

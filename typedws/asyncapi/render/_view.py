@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ._fields import Constraint, Token, constraints, schema_anchor, type_tokens
+from .._extensions import CLOSE_CODES, COOKIES, MAX_MESSAGE_BYTES, PARAMETER_SCHEMA
 from .._schema import is_array, is_object, payload_target, ref_name, subschemas
 
 __all__ = [
@@ -225,13 +226,16 @@ def _scheme_text(scheme: Mapping[str, Any]) -> str:
     return f"`{_text(kind)}`"
 
 
-_LOCATIONS = (("query", "query"), ("headers", "header"), ("x-cookies", "cookie"))
+_LOCATIONS = (("query", "query"), ("headers", "header"), (COOKIES, "cookie"))
 
 
 def _handshake(channel: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[FieldRow, ...]:
     rows = [
-        replace(_field(name, _mapping(parameter).get("x-schema", {}), True), location="path",
-                description=_text(_mapping(parameter).get("description")))
+        replace(
+            _field(name, _mapping(parameter).get(PARAMETER_SCHEMA), True),
+            location="path",
+            description=_text(_mapping(parameter).get("description")),
+        )
         for name, parameter in _mapping(channel.get("parameters")).items()
     ]
     binding = _mapping(_mapping(channel.get("bindings")).get("ws"))
@@ -244,7 +248,7 @@ def _handshake(channel: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[
 
 
 def _close_codes(channel: Mapping[str, Any]) -> tuple[CloseCode, ...]:
-    entries = channel.get("x-close-codes")
+    entries = channel.get(CLOSE_CODES)
     if not is_array(entries):
         return ()
     return tuple(
@@ -272,7 +276,7 @@ def _channel(
     # Messages alike in title (one model's received and sent forms) go by their keys.
     titles = Counter(view.title for view in views)
     views = [replace(view, title=view.key) if titles[view.title] > 1 else view for view in views]
-    max_size = channel.get("x-max-message-bytes")
+    max_size = channel.get(MAX_MESSAGE_BYTES)
     return ChannelView(
         key=key,
         anchor=anchor,
