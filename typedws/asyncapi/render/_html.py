@@ -2,7 +2,8 @@
 
 Inline CSS, no scripts, no remote fonts or stylesheets (a Content Security
 Policy in the page forbids them), and every piece of text from the document
-escaped.
+escaped. With `try_it`, each channel has a panel that connects to it from
+the page (see `_try_it`): its one script is the only one the policy admits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
+from ._try_it import SCRIPT as TRY_IT_SCRIPT
+from ._try_it import STYLE as TRY_IT_STYLE
+from ._try_it import content_security_policy, panel
 from ._view import (
     CLIENT_TO_SERVER,
     SECURITY_NOTE,
@@ -28,7 +32,7 @@ from ._view import (
 
 __all__ = ["to_html"]
 
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CONTENT_SECURITY_POLICY = content_security_policy(try_it=False)
 """The page's policy: its own inline styles, nothing loaded from anywhere, no scripts."""
 
 _STYLE = """
@@ -74,8 +78,13 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 """
 
 
-def to_html(document: Mapping[str, Any], *, json_url: str | None = None) -> str:
-    """Render a document as one self-contained HTML page; `json_url` links the JSON document."""
+def to_html(document: Mapping[str, Any], *, json_url: str | None = None, try_it: bool = False) -> str:
+    """Render a document as one self-contained HTML page; `json_url` links the JSON document.
+
+    `try_it` adds to each channel a panel that opens a connection from the
+    page and sends an example message: for docs that only trusted readers see
+    (the panel connects with the reader's cookies), so it is off by default.
+    """
     page = read_document(document)
     title = escape(page.title)
     return "\n".join(
@@ -85,19 +94,20 @@ def to_html(document: Mapping[str, Any], *, json_url: str | None = None) -> str:
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">',
+            f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(try_it)}">',
             f"<title>{title} · WebSocket API</title>",
-            f"<style>{_STYLE}</style>",
+            f"<style>{_STYLE}{TRY_IT_STYLE if try_it else ''}</style>",
             "</head>",
             "<body>",
             '<div class="layout">',
             _nav(page),
             "<main>",
             _header(page, json_url),
-            *(_channel(channel) for channel in page.channels),
+            *(_channel(channel, try_it) for channel in page.channels),
             _schemas(page.schemas),
             "</main>",
             "</div>",
+            *([f"<script>{TRY_IT_SCRIPT}</script>"] if try_it else []),
             "</body>",
             "</html>",
             "",
@@ -146,7 +156,7 @@ def _header(page: PageView, json_url: str | None) -> str:
     return "".join(parts)
 
 
-def _channel(channel: ChannelView) -> str:
+def _channel(channel: ChannelView, try_it: bool) -> str:
     parts = [
         f'<section class="channel" id="{_id(channel.anchor)}">',
         f"<h2><code>{escape(channel.address)}</code></h2>",
@@ -180,6 +190,8 @@ def _channel(channel: ChannelView) -> str:
         + f"{_badge(SERVER_TO_CLIENT)}<div>{_links(channel.sent)}</div>"
         + "</div>"
     )
+    if try_it:
+        parts.append(panel(channel))
     if channel.close_codes:
         rows = "".join(
             f"<tr><td><code>{code.code}</code></td><td>{_inline(code.description)}</td></tr>"
