@@ -45,7 +45,13 @@ class _Route:
     key: str = ""
     """The channel's key."""
 
+    @property
+    def address(self) -> str:
+        """The path as a channel address: `/raw/{n:int}` is `/raw/{n}`."""
+        return PATH_PARAMETER.sub(r"{\1}", self.path)
+
     def messages(self, direction: Direction) -> list[Variant]:
+        """What the route receives or sends."""
         return self.received if direction == "receive" else self.sent
 
 
@@ -121,7 +127,7 @@ def _name_channels(plan: Sequence[_Route], taken: set[str]) -> None:
 
 def _channel(route: _Route, messages: Messages, schemas: Mapping[Hashable, Any]) -> dict[str, Any]:
     info = route.info
-    channel: dict[str, Any] = {"address": PATH_PARAMETER.sub(r"{\1}", route.path), "title": info.name}
+    channel: dict[str, Any] = {"address": route.address, "title": info.name}
     if info.description:
         channel["summary"] = info.description.splitlines()[0]
         if info.description != channel["summary"]:
@@ -141,12 +147,11 @@ def _channel(route: _Route, messages: Messages, schemas: Mapping[Hashable, Any])
 
 def _operation(action: Direction, route: _Route, messages: Messages, security: SecuritySchemes) -> dict[str, Any]:
     peer = "the client sends to the server" if action == "receive" else "the server sends to the client"
-    address = PATH_PARAMETER.sub(r"{\1}", route.path)
     keys = dict.fromkeys(messages.key(variant) for variant in route.messages(action))
     operation: dict[str, Any] = {
         "action": action,
         "channel": {"$ref": f"#/channels/{route.key}"},
-        "summary": f"Messages {peer} on `{address}`.",
+        "summary": f"Messages {peer} on `{route.address}`.",
         "messages": [{"$ref": f"#/channels/{route.key}/messages/{key}"} for key in keys],
     }
     required = security.refs(route.info.security)
