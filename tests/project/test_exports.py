@@ -25,6 +25,7 @@ PUBLIC = {
         "Listener",
         "MalformedMessage",
         "MessageError",
+        "MessageTooFragmented",
         "MessageTooLarge",
         "Subscription",
         "SubscriptionOverflow",
