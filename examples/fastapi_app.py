@@ -96,7 +96,7 @@ app = FastAPI(title="typedws FastAPI example")
 
 
 @app.websocket("/rooms/{room}")
-@typedws.endpoint
+@typedws.endpoint(close_codes={1008: "The `x-token` header is missing or wrong."})
 async def room(
     ws: WebSocket[RoomCommand, RoomEvent],
     room: str,

@@ -1,5 +1,8 @@
 """The command line: `python -m typedws asyncapi MODULE:ATTR [--format ...] [--output FILE]`.
 
+`ATTR` names the app, or a function that makes it when written with
+parentheses (`main:create_app()`, as `uvicorn --factory` calls it).
+
 Errors about the target (no module, no attribute, not an app, no typed
 routes) and other bad input are one line on standard error and exit status 2;
 a file that cannot be written is exit status 1.
@@ -61,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
         help="print the message docs of an app's typed WebSocket routes",
         description="Print the AsyncAPI 3.0 document (or Markdown or HTML docs) of an app's typed WebSocket routes.",
     )
-    docs.add_argument("target", metavar="MODULE:ATTR", help="the app, e.g. myproject.main:app")
+    docs.add_argument(
+        "target", metavar="MODULE:ATTR", help="the app (myproject.main:app), or a function making it (main:create_app())"
+    )
     docs.add_argument("--format", choices=asyncapi.FORMATS, default="json", help="output format (default: json)")
     docs.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     docs.add_argument("--title", help="the API's title (default: the app's title, else MODULE:ATTR)")
@@ -93,8 +98,12 @@ def _asyncapi(args: argparse.Namespace) -> str:
 
 
 def _load_app(target: str) -> Any:
-    """Import `MODULE:ATTR` (ATTR may be dotted) and return the app; raise `_Failure` when it is not one."""
+    """Import `MODULE:ATTR` (ATTR may be dotted, and end in `()` to call it) and return the app.
+
+    Raises `_Failure` when it is not one.
+    """
     module_name, _, attribute = target.partition(":")
+    attribute, factory = (attribute[:-2], True) if attribute.endswith("()") else (attribute, False)
     if not module_name or not attribute:
         raise _Failure(f"expected MODULE:ATTR (like myproject.main:app), got {target!r}")
     # Whatever the module prints while it is imported must not end up in the document.
@@ -113,6 +122,14 @@ def _load_app(target: str) -> Any:
             app = getattr(app, part)
         except AttributeError:
             raise _Failure(f"{target}: {module_name!r} has no attribute {attribute!r}") from None
+    if factory:
+        if not callable(app):
+            raise _Failure(f"{target}: {attribute!r} is not a function to call")
+        with contextlib.redirect_stdout(sys.stderr):
+            try:
+                app = app()
+            except Exception as error:
+                raise _Failure(f"{target}: calling {attribute}() failed: {type(error).__name__}: {error}") from None
     if not isinstance(getattr(app, "routes", None), list):
         raise _Failure(f"{target} is not a Starlette or FastAPI app (it has no routes)")
     return app

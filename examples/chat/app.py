@@ -24,7 +24,7 @@ from typedws import Hub, WebSocket, asyncapi
 
 from .messages import ClientMessage, ServerMessage
 from .rooms import Rooms
-from .session import Session
+from .session import OUTBOX_SIZE, Session
 
 __all__ = ["HUB_URL_VARIABLE", "MAX_MESSAGE_SIZE", "PAGE_POLICY", "create_app"]
 
@@ -49,7 +49,7 @@ def create_app(hub_url: str | None = None) -> Starlette:
     hub = Hub(hub_url or os.environ.get(HUB_URL_VARIABLE) or "memory://")
     rooms = Rooms(hub)
 
-    @typedws.endpoint(max_size=MAX_MESSAGE_SIZE)
+    @typedws.endpoint(max_size=MAX_MESSAGE_SIZE, close_codes={1013: f"The client fell {OUTBOX_SIZE} messages behind."})
     async def chat(ws: WebSocket[ClientMessage, ServerMessage]) -> None:
         """A multi-room chat: `join` a room under a name, `say` things, `leave`.
 

@@ -1,0 +1,1 @@
+"""Tests of the core modules: type introspection, codecs, the close policy."""

@@ -239,7 +239,7 @@ async def test_the_page_its_assets_and_the_message_docs_are_served(chat_url: str
         assert messages(operations["receive_chat"]["messages"]) == {"Say", "Leave"}  # what clients send
         assert messages(operations["send_chat"]["messages"]) == {"Joined", "Left", "Users", "Said", "Error"}
         join = operations["receive_chat_Join"]  # a request, and its replies
-        assert (messages(join["messages"]), messages(join["reply"]["messages"])) == ({"Join"}, {"Users_reply", "ErrorReply"})
+        assert (messages(join["messages"]), messages(join["reply"]["messages"])) == ({"Join"}, {"UsersReply", "ErrorReply"})
         docs = await http.get("/asyncapi")
         assert docs.status_code == 200 and "typedws chat" in docs.text
 

@@ -84,7 +84,10 @@ def to_yaml(document: Mapping[str, Any]) -> str:
         def ignore_aliases(self, data: Any) -> bool:
             return True  # write shared objects out in full: no `&id001` anchors
 
-    text: str = yaml.dump(dict(document), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+    # (The stubs leave a parameter's type partly unknown; the call is fully typed here.)
+    text: str = yaml.dump(  # pyright: ignore[reportUnknownMemberType]
+        dict(document), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100
+    )
     return text
 
 

@@ -1,26 +1,28 @@
-"""An app's typed WebSocket routes as an AsyncAPI 3.0.0 document (a JSON-ready dict)."""
+"""An app's typed WebSocket routes as an AsyncAPI 3.0.0 document (a JSON-ready dict).
+
+The document is assembled from parts, each in its own module: the schemas
+(`_components`), the messages (`_messages`), the handshake and security
+(`_handshake`), the close codes (`_closing`) and the requests with their
+replies (`_exchanges`). A route is a channel with a `receive` operation
+(what clients send) and a `send` operation (what the server sends), and an
+operation with a `reply` for each request, which the other two leave out.
+"""
 
 from __future__ import annotations
 
-import itertools
-import json
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import TypeAdapter, ValidationError
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
-from pydantic_core import PydanticSerializationError, core_schema
-
-from ._examples import NO_EXAMPLE, example_candidates
-from ._schema import REF_PREFIX, payload_target, require_discriminators, require_tag, to_asyncapi_schema
-from ._exchanges import correlated_payload, correlation_id
-from .._typing import discriminator, display_name, union_members, unwrap
-from .._codecs import Codec, PydanticCodec, codec_for
-from .._requests import ErrorReply, is_request_type, reply_codec
 from ..handlers import EndpointInfo
+from ..handlers._handshake import PATH_PARAMETER
+from ._closing import close_codes
+from ._components import SchemaRequest, generate_schemas, numbered, type_key
+from ._exchanges import Exchange, exchanges, marking_requests
+from ._extensions import CLOSE_CODES, MAX_MESSAGE_BYTES
+from ._handshake import SecuritySchemes, binding_objects, parameter_objects, parameter_requests
+from ._messages import Direction, Messages, Variant, key_of, variants
 
 __all__ = ["ASYNCAPI_VERSION", "ServerSpec", "build_document", "server_objects"]
 
@@ -33,58 +35,68 @@ WS_BINDING_VERSION = "0.1.0"
 ServerSpec = str | Mapping[str, Any]
 """A server: a `ws://` or `wss://` URL, or an AsyncAPI Server Object as a mapping."""
 
-Direction = Literal["receive", "send"]
-
-_PATH_PARAMETER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?\}")
-_NOT_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
-_ERROR_REPLIES: TypeAdapter[ErrorReply] = TypeAdapter(ErrorReply)
-_MODES: Mapping[Direction, JsonSchemaMode] = {"receive": "validation", "send": "serialization"}
-
 
 @dataclass(eq=False)
-class _Variant:
-    """One kind of message a route receives or sends: a type, or one member of a union."""
+class _Route:
+    """A typed route on its way into the document."""
 
-    label: str
-    adapter: TypeAdapter[Any] | None
-    codec: Codec[Any]
-    direction: Direction
-    tag: str | None = None
-    """The discriminator property, for a member of a discriminated union."""
-    payload: Any = None
-    """The payload schema, once generated (for Pydantic types)."""
-    member: Any = None
-    """The type of the values (a union's member), without `Annotated`."""
-    correlation: str | None = None
-    """For a request or a reply: the field of its correlation id."""
-    role: str | None = None
-    """For a request or a reply: `"request"` or `"reply"`."""
+    path: str
+    info: EndpointInfo
+    received: list[Variant]
+    sent: list[Variant]
+    exchanges: list[Exchange]
+    """Each request among `received` and `sent`, with its replies."""
+    key: str = ""
+    """The channel's key."""
 
-    def correlated(self, field: str, role: str) -> _Variant:
-        """This variant as a request or a reply, whose id is in `field`."""
-        self.correlation, self.role = field, role
-        return self
+    @property
+    def address(self) -> str:
+        """The path as a channel address: `/raw/{n:int}` is `/raw/{n}`."""
+        return PATH_PARAMETER.sub(r"{\1}", self.path)
+
+    def variants(self) -> list[Variant]:
+        """Every message of the route: what it receives, what it sends, the replies to requests."""
+        return [*self.received, *self.sent, *(reply for exchange in self.exchanges for reply in exchange.replies)]
+
+    def plain(self, direction: Direction) -> list[Variant]:
+        """What the route receives or sends that is not a request (nor a reply)."""
+        return [v for v in (self.received if direction == "receive" else self.sent) if v.correlation is None]
+
+    def operations(self) -> list[_Operation]:
+        """The channel's operations: one per request (first), then the plain messages each way that has any.
+
+        Modelina names the union of the messages of a channel's last
+        operation with several after the channel: what the server sends.
+        """
+        found = [_Operation(exchange.direction, [exchange.request], exchange.replies) for exchange in self.exchanges]
+        for action in ("receive", "send"):
+            plain = self.plain(action)
+            if plain:
+                found.append(_Operation(action, plain))
+        return found
 
 
-class _SchemaGenerator(GenerateJsonSchema):
-    """Pydantic's generator, with two changes.
+@dataclass(frozen=True)
+class _Operation:
+    """An operation of a route's channel: its messages, and for a request, the messages that answer it."""
 
-    A sent model's fields that have defaults are required: the server's
-    serializer always writes them. A type that has no JSON Schema is
-    documented as "any value" instead of failing the whole document.
-    """
+    action: Direction
+    messages: list[Variant]
+    replies: tuple[Variant, ...] | None = None
+    """For a request's operation: its replies."""
 
-    def field_is_required(
-        self,
-        field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
-        total: bool,
-    ) -> bool:
-        if self.mode == "serialization" and field["type"] != "typed-dict-field":
-            return field.get("serialization_exclude_if") is None
-        return super().field_is_required(field, total)
+    def key(self, route: _Route, messages: Messages) -> str:
+        """The operation's key: `receive_chat`, or for a request, `receive_chat_Join` (its message's key)."""
+        key = f"{self.action}_{route.key}"
+        return key if self.replies is None else f"{key}_{messages.key(self.messages[0])}"
 
-    def handle_invalid_for_json_schema(self, schema: core_schema.CoreSchema, error_info: str) -> JsonSchemaValue:
-        return {}
+
+def _route(path: str, info: EndpointInfo) -> _Route:
+    field = info.correlation_field
+    received = marking_requests(variants(info.receive_codec, "receive"), field)
+    # A responder sends nothing but replies: its send type is there for the replies' sake.
+    sent = [] if info.kind == "responder" else marking_requests(variants(info.send_codec, "send"), field)
+    return _Route(path, info, received, sent, exchanges(received + sent))
 
 
 def build_document(
@@ -96,34 +108,25 @@ def build_document(
     servers: Mapping[str, ServerSpec] | None = None,
 ) -> dict[str, Any]:
     """Return the AsyncAPI 3.0.0 document of typed routes, as `(path, info)` pairs."""
-    routes = list(routes)
-    variants = [_route_variants(info) for _, info in routes]
-    schemas = _generate_schemas(
-        [v for route in variants for v in (*route.received, *route.sent, *route.exchanged())]
+    plan = [_route(path, info) for path, info in routes]
+    requests: dict[Hashable, SchemaRequest] = {
+        variant: variant.request for route in plan for variant in route.variants() if variant.request
+    }
+    requests.update(parameter_requests((route, route.info) for route in plan))
+    schemas = generate_schemas(requests)
+    messages = Messages(
+        [(variant, schemas.roots.get(variant)) for route in plan for variant in route.variants()],
+        schemas.components,
+        schemas.taken,
     )
-    messages = _Messages(schemas)
-    channels: dict[str, Any] = {}
-    operations: dict[str, Any] = {}
-    for (path, info), route in zip(routes, variants, strict=True):
-        channel_id = _channel_id(path, channels)
-        received_keys = [messages.add(v) for v in route.received]
-        sent_keys = [messages.add(v) for v in route.sent]
-        exchanges = [
-            (request, messages.add(request), [messages.add(reply) for reply in replies])
-            for request, replies in route.exchanges
-        ]
-        exchanged_keys = [key for _, request_key, reply_keys in exchanges for key in (request_key, *reply_keys)]
-        channels[channel_id] = _channel(path, info, dict.fromkeys(received_keys + sent_keys + exchanged_keys))
-        address = channels[channel_id]["address"]
-        requests = {request_key for _, request_key, _ in exchanges}
-        for action, keys in (("receive", received_keys), ("send", sent_keys)):
-            plain = [key for key in keys if key not in requests]
-            if plain or not requests:
-                operations[f"{action}_{channel_id}"] = _operation(action, channel_id, address, plain)
-        for request, request_key, reply_keys in exchanges:
-            operations[f"{request.direction}_{channel_id}_{request_key}"] = _request_operation(
-                request.direction, channel_id, address, request_key, reply_keys
-            )
+    _name_channels(plan, schemas.taken)
+    security = SecuritySchemes(route.info for route in plan)
+    channels = {route.key: _channel(route, messages, schemas.roots) for route in plan}
+    operations = {
+        operation.key(route, messages): _operation(operation, route, messages, security)
+        for route in plan
+        for operation in route.operations()
+    }
     document: dict[str, Any] = {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {"title": title, "version": version} | ({"description": description} if description else {}),
@@ -134,235 +137,85 @@ def build_document(
     document["channels"] = channels
     document["operations"] = operations
     components: dict[str, Any] = {}
-    if schemas:
-        components["schemas"] = schemas
+    if schemas.components:
+        components["schemas"] = schemas.components
     if messages.objects:
         components["messages"] = messages.objects
+    if security.objects:
+        components["securitySchemes"] = security.objects
     if components:
         document["components"] = components
     return document
 
 
-def _variants(codec: Codec[Any], direction: Direction) -> list[_Variant]:
-    if not isinstance(codec, PydanticCodec) or codec.name == "json":
-        return [_Variant(codec.name, None, codec, direction)]
-    members = union_members(codec.value_type)
-    if len(members) == 1:
-        return [_Variant(display_name(codec.value_type), codec.adapter, codec, direction, member=unwrap(members[0]))]
-    tag = discriminator(codec.value_type)
-    return [
-        _Variant(display_name(member), TypeAdapter(member), codec, direction, tag, member=unwrap(member))
-        for member in members
-    ]
+def _name_channels(plan: Sequence[_Route], taken: set[str]) -> None:
+    """Key each route's channel after its path (`/rooms/{room}` is `rooms_room`), in the order of the paths.
 
-
-@dataclass(eq=False)
-class _RouteVariants:
-    """What a route receives and sends: plain messages and requests, and the replies of each request."""
-
-    received: list[_Variant]
-    sent: list[_Variant]
-    exchanges: list[tuple[_Variant, list[_Variant]]]
-    """Each request (a received or a sent variant) and its reply variants, the error reply last."""
-
-    def exchanged(self) -> list[_Variant]:
-        return [reply for _, replies in self.exchanges for reply in replies]
-
-
-def _route_variants(info: EndpointInfo) -> _RouteVariants:
-    received = _variants(info.receive_codec, "receive")
-    # A responder sends nothing but replies: its send type is there for the replies' sake.
-    sent = [] if info.kind == "responder" else _variants(info.send_codec, "send")
-    exchanges: list[tuple[_Variant, list[_Variant]]] = []
-    for variant in (*received, *sent):
-        member = variant.member
-        if is_request_type(member):
-            answer: Direction = "send" if variant.direction == "receive" else "receive"
-            field = info.correlation_field
-            replies = [reply.correlated(field, "reply") for reply in _variants(reply_codec(member), answer)]
-            error = _Variant("ErrorReply", _ERROR_REPLIES, codec_for(ErrorReply), answer, member=ErrorReply)
-            exchanges.append((variant.correlated(field, "request"), [*replies, error.correlated(field, "reply")]))
-    return _RouteVariants(received, sent, exchanges)
-
-
-def _key(label: str, default: str = "message") -> str:
-    """A key (letters, digits, `.`, `-`, `_`) for a label."""
-    return _NOT_KEY_CHARACTERS.sub("_", label).strip("_") or default
-
-
-def _generate_schemas(variants: Sequence[_Variant]) -> dict[str, Any]:
-    """Set each Pydantic variant's payload schema; return the shared schemas they refer to.
-
-    One pass over every variant, so that a model used in several places is one
-    schema, distinct models of the same name get distinct schema names, and a
-    model whose validation and serialization schemas differ gets two
-    (`Name-Input`, `Name-Output`).
+    Modelina names the union of an operation's messages (or of a request's
+    replies) after the channel's key, so the key of a channel with such a
+    union differs from every type name.
     """
-    inputs = [
-        (variant, _MODES[variant.direction], variant.adapter) for variant in variants if variant.adapter is not None
-    ]
-    if not inputs:
-        return {}
-    by_key, definitions = TypeAdapter.json_schemas(
-        inputs, by_alias=True, ref_template=REF_PREFIX + "{model}", schema_generator=_SchemaGenerator
-    )
-    schemas = {name: to_asyncapi_schema(schema) for name, schema in definitions.get("$defs", {}).items()}
-    for variant, mode, _ in inputs:
-        payload = require_discriminators(to_asyncapi_schema(by_key[(variant, mode)]), schemas)
-        if variant.tag is not None and variant.direction == "receive":
-            payload = require_tag(payload, variant.tag, schemas)
-        variant.payload = payload
-    return {name: require_discriminators(schema, schemas) for name, schema in schemas.items()}
+    keys: set[str] = set()
+    for route in sorted(plan, key=lambda route: route.path):
+        union = any(len(operation.messages) > 1 or len(operation.replies or ()) > 1 for operation in route.operations())
+        base = key_of(PATH_PARAMETER.sub(r"\1", route.path), default="root")
+        route.key = next(
+            key for key in numbered(base, "_") if key not in keys and not (union and type_key(key) in taken)
+        )
+        keys.add(route.key)
+        if union:
+            taken.add(type_key(route.key))
 
 
-class _Messages:
-    """The document's `components.messages`, one per distinct message."""
-
-    def __init__(self, schemas: Mapping[str, Any]) -> None:
-        self.objects: dict[str, Any] = {}
-        self._schemas = schemas
-
-    def add(self, variant: _Variant) -> str:
-        """Add the message of `variant` (unless an equal one is there); return its key."""
-        message = self._message(variant)
-        name = message["name"]
-        candidates = _numbered(name) if variant.role is None else itertools.chain([name], _numbered(f"{name}_{variant.role}"))
-        key = next(key for key in candidates if key not in self.objects or _same_message(self.objects[key], message))
-        self.objects.setdefault(key, message | {"name": key})
-        return key
-
-    def _message(self, variant: _Variant) -> dict[str, Any]:
-        codec, payload = variant.codec, variant.payload
-        if variant.adapter is None:
-            return _plain_message(codec)
-        target = payload_target(payload)
-        schema = self._schemas.get(target, payload) if target else payload
-        name = target or _key(variant.label)
-        message: dict[str, Any] = {"name": name, "title": schema.get("title", variant.label)}
-        text = schema.get("description")
-        if isinstance(text, str) and text.strip():
-            summary = text.strip().splitlines()[0]
-            message["summary"] = summary
-            if text.strip() != summary:
-                message["description"] = text
-        message["contentType"] = codec.media_type
-        field, role = variant.correlation, variant.role
-        if field is not None and role is not None:
-            message["correlationId"] = correlation_id(field, role)
-            payload = correlated_payload(payload, field, self._schemas)
-        message["payload"] = payload
-        example = _example(variant, self._schemas)
-        if example is not NO_EXAMPLE:
-            if field is not None and isinstance(example, dict):
-                example = {field: 1, **example}
-            message["examples"] = [{"name": "example", "payload": example}]
-        return message
-
-
-def _same_message(existing: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    # Examples may differ by direction (a sent one is what the server serializes); the message is the same.
-    def essence(message: Mapping[str, Any]) -> dict[str, Any]:
-        return {key: value for key, value in message.items() if key not in ("name", "examples")}
-
-    return essence(existing) == essence(new)
-
-
-_BUILT_IN_MESSAGES: Mapping[tuple[str, str], tuple[str, str, Mapping[str, str]]] = {
-    ("text", "text/plain"): ("Text", "Any text, in a text frame.", {"type": "string"}),
-    ("bytes", "application/octet-stream"): (
-        "Bytes", "Any bytes, in a binary frame.", {"type": "string", "format": "binary"}
-    ),
-    ("json", "application/json"): ("JSON", "Any JSON value.", {}),
-}
-"""Title, summary and payload schema of what the text, bytes and json codecs carry, by name and media type."""
-
-
-def _plain_message(codec: Codec[Any]) -> dict[str, Any]:
-    message: dict[str, Any] = {"name": _key(codec.name), "title": codec.name, "contentType": codec.media_type}
-    known = _BUILT_IN_MESSAGES.get((codec.name, codec.media_type))
-    if known is None:  # a codec of the app's own: its name and media type are all there is to tell
-        return message
-    title, summary, payload = known
-    return message | {"title": title, "summary": summary, "payload": dict(payload)}
-
-
-def _example(variant: _Variant, schemas: Mapping[str, Any]) -> Any:
-    """An example payload that the model accepts (received) or that the server would send (sent)."""
-    adapter = variant.adapter
-    if adapter is None:
-        return NO_EXAMPLE
-    unchecked = NO_EXAMPLE
-    for candidate in example_candidates(variant.payload, schemas):
-        if unchecked is NO_EXAMPLE:
-            unchecked = candidate
-        try:
-            value = adapter.validate_json(json.dumps(candidate))
-        except (ValidationError, ValueError, TypeError):
-            continue
-        if variant.direction == "receive":
-            return candidate
-        try:
-            return json.loads(adapter.dump_json(value, by_alias=True))
-        except PydanticSerializationError:
-            return candidate
-    # What the server sends need not be something it would accept (computed fields, forbidden extras).
-    return unchecked if variant.direction == "send" else NO_EXAMPLE
-
-
-def _channel_id(path: str, taken: Mapping[str, Any]) -> str:
-    """A channel key for a route path not in `taken`: `/rooms/{room}` is `rooms_room`."""
-    key = _key(_PATH_PARAMETER.sub(r"\1", path), default="root")
-    return next(candidate for candidate in _numbered(key) if candidate not in taken)
-
-
-def _numbered(key: str) -> Iterator[str]:
-    """`key`, then `key_2`, `key_3`, ...: candidates for a key that must not clash."""
-    yield key
-    for n in itertools.count(2):
-        yield f"{key}_{n}"
-
-
-def _channel(path: str, info: EndpointInfo, message_keys: Mapping[str, None]) -> dict[str, Any]:
-    channel: dict[str, Any] = {"address": _PATH_PARAMETER.sub(r"{\1}", path), "title": info.name}
+def _channel(route: _Route, messages: Messages, schemas: Mapping[Hashable, Any]) -> dict[str, Any]:
+    info = route.info
+    channel: dict[str, Any] = {"address": route.address, "title": info.name}
     if info.description:
         channel["summary"] = info.description.splitlines()[0]
         if info.description != channel["summary"]:
             channel["description"] = info.description
-    parameters = {
-        name: {"description": f"The `{name}` path segment" + (f" (convertor `{convertor}`)." if convertor else ".")}
-        for name, convertor in _PATH_PARAMETER.findall(path)
-    }
+    parameters = parameter_objects(route, info, schemas)
     if parameters:
         channel["parameters"] = parameters
-    channel["messages"] = {key: {"$ref": f"#/components/messages/{key}"} for key in message_keys}
-    channel["bindings"] = {"ws": {"method": "GET", "bindingVersion": WS_BINDING_VERSION}}
+    keys = [messages.key(variant) for variant in route.variants()]
+    channel["messages"] = {key: {"$ref": f"#/components/messages/{key}"} for key in dict.fromkeys(keys)}
+    binding = {"method": "GET", **binding_objects(route, info, schemas), "bindingVersion": WS_BINDING_VERSION}
+    channel["bindings"] = {"ws": binding}
     if info.max_size is not None:
-        channel["x-max-message-bytes"] = info.max_size
+        channel[MAX_MESSAGE_BYTES] = info.max_size
+    channel[CLOSE_CODES] = close_codes(info)
     return channel
 
 
-def _operation(action: str, channel_id: str, address: str, keys: Sequence[str]) -> dict[str, Any]:
-    peer = "the client sends to the server" if action == "receive" else "the server sends to the client"
-    return {
-        "action": action,
-        "channel": {"$ref": f"#/channels/{channel_id}"},
-        "summary": f"Messages {peer} on `{address}`.",
-        "messages": [{"$ref": f"#/channels/{channel_id}/messages/{key}"} for key in keys],
-    }
+def _operation(operation: _Operation, route: _Route, messages: Messages, security: SecuritySchemes) -> dict[str, Any]:
+    channel = {"$ref": f"#/channels/{route.key}"}
 
+    def refs(listed: Iterable[Variant]) -> list[dict[str, str]]:
+        keys = dict.fromkeys(messages.key(variant) for variant in listed)
+        return [{"$ref": f"#/channels/{route.key}/messages/{key}"} for key in keys]
 
-def _request_operation(
-    action: Direction, channel_id: str, address: str, request_key: str, reply_keys: Sequence[str]
-) -> dict[str, Any]:
-    asker = "the client asks the server" if action == "receive" else "the server asks the client"
-    channel = {"$ref": f"#/channels/{channel_id}"}
-    return {
+    action = operation.action
+    if operation.replies is None:
+        peer = "the client sends to the server" if action == "receive" else "the server sends to the client"
+        summary = f"Messages {peer} on `{route.address}`."
+    else:
+        asker = "the client asks the server" if action == "receive" else "the server asks the client"
+        request = messages.key(operation.messages[0])
+        summary = f"`{request}`: {asker} on `{route.address}`, and gets a reply carrying the same correlation id."
+    result: dict[str, Any] = {
         "action": action,
         "channel": channel,
-        "summary": f"`{request_key}`: {asker} on `{address}`, and gets a reply carrying the same correlation id.",
-        "messages": [{"$ref": f"#/channels/{channel_id}/messages/{request_key}"}],
-        "reply": {"channel": channel, "messages": [{"$ref": f"#/channels/{channel_id}/messages/{key}"} for key in reply_keys]},
+        "summary": summary,
+        "messages": refs(operation.messages),
     }
+    if operation.replies is not None:
+        result["reply"] = {"channel": channel, "messages": refs(operation.replies)}
+    required = security.refs(route.info.security)
+    if required:
+        result["security"] = required
+    if len(required) > 1:  # AsyncAPI reads a list of schemes as "any one of"; FastAPI checks every one
+        result["description"] = "The handshake must satisfy every one of the security schemes."
+    return result
 
 
 def server_objects(servers: Mapping[str, ServerSpec]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, TypeGuard
 
-from ._schema import REF_PREFIX
+from ._schema import REF_PREFIX, is_array, is_object
 
 __all__ = ["NO_EXAMPLE", "example_candidates"]
 
@@ -83,15 +83,15 @@ class _Generator:
     def value(self, schema: Any) -> Any:
         if schema is True:
             return None
-        if not isinstance(schema, dict):
+        if not is_object(schema):
             return NO_EXAMPLE
         examples = schema.get("examples")
-        if isinstance(examples, list) and examples:
+        if is_array(examples) and examples:
             return examples[0]
         if "const" in schema:
             return schema["const"]
         enum = schema.get("enum")
-        if isinstance(enum, list):
+        if is_array(enum):
             return enum[0] if enum else NO_EXAMPLE
         if schema.get("default") is not None:  # a `None` default: show a value instead, if there is one
             return schema["default"]
@@ -100,10 +100,10 @@ class _Generator:
             return self._ref(ref)
         for combinator in ("anyOf", "oneOf"):
             options = schema.get(combinator)
-            if isinstance(options, list):
+            if is_array(options):
                 return self._first_of(options)
         all_of = schema.get("allOf")
-        if isinstance(all_of, list):
+        if is_array(all_of):
             return self._all_of([*all_of, {k: v for k, v in schema.items() if k != "allOf"}])
         return self._typed(schema)
 
@@ -119,7 +119,7 @@ class _Generator:
 
     def _first_of(self, options: list[Any]) -> Any:
         # `null` last: an example should show the value, not its absence.
-        ordered = sorted(options, key=lambda option: isinstance(option, dict) and option.get("type") == "null")
+        ordered = sorted(options, key=lambda option: is_object(option) and option.get("type") == "null")
         for option in ordered:
             value = self.value(option)
             if value is not NO_EXAMPLE:
@@ -129,9 +129,9 @@ class _Generator:
     def _all_of(self, parts: list[Any]) -> Any:
         merged: dict[str, Any] = {}
         for part in parts:
-            while isinstance(part, dict) and isinstance(part.get("$ref"), str):
+            while is_object(part) and isinstance(part.get("$ref"), str):
                 part = self._schemas.get(part["$ref"].removeprefix(REF_PREFIX))
-            if not isinstance(part, dict):
+            if not is_object(part):
                 return NO_EXAMPLE
             for key, value in part.items():
                 if key == "required":
@@ -142,9 +142,9 @@ class _Generator:
                     merged[key] = value
         return self.value(merged)
 
-    def _typed(self, schema: dict[str, Any]) -> Any:
+    def _typed(self, schema: Mapping[str, Any]) -> Any:
         kind = schema.get("type")
-        if isinstance(kind, list):
+        if is_array(kind):
             kinds = [k for k in kind if k != "null"] + (["null"] if "null" in kind else [])
             for k in kinds:
                 value = self._typed({**schema, "type": k})
@@ -174,10 +174,10 @@ class _Generator:
             return None
         return NO_EXAMPLE
 
-    def _object(self, schema: dict[str, Any]) -> Any:
+    def _object(self, schema: Mapping[str, Any]) -> Any:
         properties = schema.get("properties", {})
         required = set(schema.get("required", []))
-        if not isinstance(properties, dict) or not required <= properties.keys():
+        if not is_object(properties) or not required <= properties.keys():
             return NO_EXAMPLE
         result: dict[str, Any] = {}
         for name, sub in properties.items():
@@ -190,7 +190,7 @@ class _Generator:
                 continue
             result[name] = value
         extra = schema.get("additionalProperties")
-        if not properties and isinstance(extra, dict) and extra and "propertyNames" not in schema:
+        if not properties and is_object(extra) and extra and "propertyNames" not in schema:
             value = self.value(extra)
             if value is not NO_EXAMPLE:
                 result["key"] = value
@@ -198,9 +198,9 @@ class _Generator:
             return NO_EXAMPLE
         return result
 
-    def _array(self, schema: dict[str, Any]) -> Any:
+    def _array(self, schema: Mapping[str, Any]) -> Any:
         items = schema.get("items", True)
-        if isinstance(items, list):  # a tuple
+        if is_array(items):  # a tuple
             values = [self.value(item) for item in items]
             return NO_EXAMPLE if NO_EXAMPLE in values else values
         min_items = schema.get("minItems", 0)
@@ -213,7 +213,7 @@ class _Generator:
         return NO_EXAMPLE if value is NO_EXAMPLE else [value] * count
 
 
-def _string(schema: dict[str, Any]) -> Any:
+def _string(schema: Mapping[str, Any]) -> Any:
     min_length = schema.get("minLength", 0)
     max_length = schema.get("maxLength", math.inf)
     pattern = schema.get("pattern")
@@ -236,7 +236,7 @@ def _matches(pattern: str, value: str) -> bool:
         return False
 
 
-def _integer(schema: dict[str, Any]) -> Any:
+def _integer(schema: Mapping[str, Any]) -> Any:
     low = _lowest_integer(schema)
     high = _highest_integer(schema)
     value = 0 if low is None else max(0, low)
@@ -250,7 +250,7 @@ def _integer(schema: dict[str, Any]) -> Any:
     return value if _within(schema, value) else NO_EXAMPLE
 
 
-def _number(schema: dict[str, Any]) -> Any:
+def _number(schema: Mapping[str, Any]) -> Any:
     step = schema.get("multipleOf")
     if step is not None and not isinstance(step, int):
         return 0 if _within(schema, 0) else NO_EXAMPLE  # 0 is a multiple of any step
@@ -265,8 +265,8 @@ def _number(schema: dict[str, Any]) -> Any:
     return value if _within(schema, value) else NO_EXAMPLE
 
 
-def _lowest_integer(schema: dict[str, Any]) -> int | None:
-    bounds = []
+def _lowest_integer(schema: Mapping[str, Any]) -> int | None:
+    bounds: list[int] = []
     if _is_number(minimum := schema.get("minimum")):
         bounds.append(math.ceil(minimum))
     if _is_number(exclusive := schema.get("exclusiveMinimum")):
@@ -274,8 +274,8 @@ def _lowest_integer(schema: dict[str, Any]) -> int | None:
     return max(bounds) if bounds else None
 
 
-def _highest_integer(schema: dict[str, Any]) -> int | None:
-    bounds = []
+def _highest_integer(schema: Mapping[str, Any]) -> int | None:
+    bounds: list[int] = []
     if _is_number(maximum := schema.get("maximum")):
         bounds.append(math.floor(maximum))
     if _is_number(exclusive := schema.get("exclusiveMaximum")):
@@ -287,7 +287,7 @@ def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _within(schema: dict[str, Any], value: float) -> bool:
+def _within(schema: Mapping[str, Any], value: float) -> bool:
     return bool(
         value >= schema.get("minimum", -math.inf)
         and value > schema.get("exclusiveMinimum", -math.inf)

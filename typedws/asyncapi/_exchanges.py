@@ -1,46 +1,73 @@
-"""Requests and their replies in an AsyncAPI document: correlation ids and the request operations.
+"""Requests and their replies in a document: which of a route's messages are requests, and what answers each.
 
 A request type (`RequestFor[Reply]`) gets an operation of its own whose
-`reply` lists its reply messages and the error reply; every request and
-reply message carries a `correlationId` whose location is the connection's
-correlation field, `$message.payload#/id` by default, and its payload shows
-that field first.
+`reply` lists its reply messages and the error reply. Requests and replies
+carry a correlation id in the connection's correlation field (`id` by
+default): their payloads have it as their first field (see `_components`),
+their messages say where in `correlationId` (see `_messages`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from ._schema import payload_target
-from .._correlation import MAX_ID_LENGTH
+from pydantic import TypeAdapter
 
-__all__ = ["correlated_payload", "correlation_id"]
+from .._codecs import codec_for
+from .._requests import ErrorReply, is_request_type, reply_codec
+from ._components import Correlation
+from ._messages import Direction, Variant, variants
 
-ROLES = ("request", "reply")
-"""What a correlated message is: a request, or a reply (error replies included)."""
+__all__ = ["Exchange", "exchanges", "marking_requests"]
 
-
-def correlation_id(field: str, role: str) -> dict[str, Any]:
-    """The `correlationId` of a request or reply message whose id is the payload's `field`."""
-    what = "the id the requester chose" if role == "request" else "the id of the request this answers"
-    return {"description": f"`{field}`: {what}.", "location": f"$message.payload#/{field}"}
+_ERROR_REPLIES: TypeAdapter[ErrorReply] = TypeAdapter(ErrorReply)
 
 
-def correlated_payload(payload: Any, field: str, schemas: Mapping[str, Any]) -> dict[str, Any]:
-    """`payload` (an object schema, or a reference to one) with the correlation id `field` added, first and required."""
-    target = payload_target(payload)
-    schema: dict[str, Any] = dict(schemas.get(target, {})) if target else dict(payload)
-    required: list[str] = [*schema.get("required", []), *(payload.get("required", []) if target else [])]
-    schema["properties"] = {field: _id_schema(field), **schema.get("properties", {})}
-    schema["required"] = [field, *dict.fromkeys(name for name in required if name != field)]
-    return schema
+@dataclass(frozen=True)
+class Exchange:
+    """A request and the messages that may answer it, the error reply last."""
+
+    request: Variant
+    replies: tuple[Variant, ...]
+
+    @property
+    def direction(self) -> Direction:
+        """Who asks: `receive` when the client asks the server, `send` when the server asks the client."""
+        return self.request.direction
 
 
-def _id_schema(field: str) -> dict[str, Any]:
-    return {
-        "title": field,
-        "description": "The correlation id: a reply repeats its request's.",
-        "type": ["string", "integer"],
-        "maxLength": MAX_ID_LENGTH,
-    }
+def marking_requests(found: Iterable[Variant], field: str) -> list[Variant]:
+    """`found`, with each request among them marked as one whose correlation id is in `field`."""
+    return [
+        replace(variant, correlation=Correlation(field, "request")) if is_request_type(variant.member) else variant
+        for variant in found
+    ]
+
+
+def exchanges(found: Iterable[Variant]) -> list[Exchange]:
+    """The exchange of each request among `found` (marked by `marking_requests`), in their order."""
+    return [
+        _exchange(variant, variant.correlation)
+        for variant in found
+        if variant.correlation is not None and variant.correlation.role == "request"
+    ]
+
+
+def _exchange(request: Variant, asked: Correlation) -> Exchange:
+    """A request and its replies: the ones its type declares, then `ErrorReply`."""
+    answer: Direction = "send" if request.direction == "receive" else "receive"
+    correlation = Correlation(asked.field, "reply")
+    declared = [replace(reply, correlation=correlation) for reply in variants(reply_codec(request.member), answer)]
+    # An error reply leaves out its defaults (an empty `message`, no `errors`), whichever side sends it:
+    # its schema is the one that validates it.
+    error = Variant(
+        "ErrorReply",
+        _ERROR_REPLIES,
+        codec_for(ErrorReply),
+        answer,
+        member=ErrorReply,
+        correlation=correlation,
+        mode="validation",
+    )
+    return Exchange(request, (*declared, error))

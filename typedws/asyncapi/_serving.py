@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..handlers import typed_routes
 from ._document import ServerSpec, build_document, server_objects
-from .render import CONTENT_SECURITY_POLICY, to_html
+from .render import content_security_policy, to_html
 
 __all__ = ["routes"]
 
@@ -25,6 +25,7 @@ def routes(
     servers: Mapping[str, ServerSpec] | None = None,
     path: str = "/asyncapi",
     app: Any = None,
+    try_it: bool = False,
 ) -> list[BaseRoute]:
     """Routes serving the message docs: `{path}.json` (the AsyncAPI document) and `{path}` (the HTML page).
 
@@ -32,6 +33,8 @@ def routes(
     request (Starlette's `request.app`). It is built on the first request and
     kept. Add the routes to an app (`app.routes.extend(asyncapi.routes(...))`
     or `Starlette(routes=[..., *asyncapi.routes(...)])`) or to a `Mount`.
+    `try_it` gives the page a panel per channel that connects to it and
+    sends an example (see `to_html`); leave it off where the docs are public.
     Raises `ValueError` for a `path` that is not `/NAME...` or a bad server URL.
     """
     if not path.startswith("/") or not path.strip("/") or path.endswith("/"):
@@ -42,7 +45,7 @@ def routes(
         "description": description,
         "servers": server_objects(servers) if servers else None,
     }
-    docs = _Docs(app, options, json_url=path.rpartition("/")[2] + ".json")
+    docs = _Docs(app, options, json_url=path.rpartition("/")[2] + ".json", try_it=try_it)
     return [
         Route(path + ".json", docs.json, methods=["GET"], name="asyncapi_json"),
         Route(path, docs.html, methods=["GET"], name="asyncapi_html"),
@@ -52,8 +55,9 @@ def routes(
 class _Docs:
     """The document of one app, built on first use and rendered once per format."""
 
-    def __init__(self, app: Any, options: Mapping[str, Any], *, json_url: str) -> None:
+    def __init__(self, app: Any, options: Mapping[str, Any], *, json_url: str, try_it: bool) -> None:
         self._app = app
+        self._try_it = try_it
         self._options = options
         self._json_url = json_url  # relative: `/x/asyncapi` links `/x/asyncapi.json` under any mount
         self._document: dict[str, Any] | None = None
@@ -75,5 +79,5 @@ class _Docs:
     async def html(self, request: Request) -> Response:
         """The HTML page."""
         if self._html is None:
-            self._html = to_html(self._built(request), json_url=self._json_url)
-        return HTMLResponse(self._html, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+            self._html = to_html(self._built(request), json_url=self._json_url, try_it=self._try_it)
+        return HTMLResponse(self._html, headers={"Content-Security-Policy": content_security_policy(self._try_it)})

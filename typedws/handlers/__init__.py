@@ -19,6 +19,7 @@ on top), whose signature shows FastAPI the handler's other parameters.
 from __future__ import annotations
 
 from ._endpoint import Endpoint, EndpointDecorator, endpoint
+from ._handshake import HandshakeParameter, SecurityRequirement
 from ._info import EndpointInfo, endpoint_info, typed_routes
 from ._listener import Listener, ListenerDecorator, listener
 from ._responder import Responder, ResponderOptions, responder
@@ -27,10 +28,12 @@ __all__ = [
     "Endpoint",
     "EndpointDecorator",
     "EndpointInfo",
+    "HandshakeParameter",
     "Listener",
     "ListenerDecorator",
     "Responder",
     "ResponderOptions",
+    "SecurityRequirement",
     "endpoint",
     "endpoint_info",
     "listener",

@@ -14,7 +14,7 @@ app = Starlette(routes=[WebSocketRoute("/chat", chat)])
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, overload
 
 from starlette.websockets import WebSocket as StarletteWebSocket
@@ -55,6 +55,7 @@ class Endpoint(TypedRoute[InT, OutT]):
         *,
         caught_close_codes: CaughtCloseCodes | None = None,
         max_size: int | None = DEFAULT_MAX_SIZE,
+        close_codes: Mapping[int, str] | None = None,
     ) -> None:
         read = read_endpoint(handler)
         self._handler = handler
@@ -68,6 +69,7 @@ class Endpoint(TypedRoute[InT, OutT]):
             framework_signature=read.framework_signature,
             caught_close_codes=caught_close_codes,
             max_size=max_size,
+            close_codes=close_codes,
         )
 
     async def _run(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
@@ -98,7 +100,10 @@ def endpoint(handler: Callable[Concatenate[WebSocket[_I, _O], _P], Awaitable[Non
 def endpoint(handler: Callable[..., Awaitable[None]], /) -> Endpoint[object, Never]: ...
 @overload
 def endpoint(
-    *, caught_close_codes: CaughtCloseCodes | None = None, max_size: int | None = DEFAULT_MAX_SIZE
+    *,
+    caught_close_codes: CaughtCloseCodes | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    close_codes: Mapping[int, str] | None = None,
 ) -> EndpointDecorator: ...
 def endpoint(
     handler: Callable[..., Awaitable[None]] | None = None,
@@ -106,13 +111,16 @@ def endpoint(
     *,
     caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
+    close_codes: Mapping[int, str] | None = None,
 ) -> Endpoint[Any, Any] | EndpointDecorator:
     """Make a typed WebSocket endpoint of `async def handler(ws: WebSocket[In, Out], ...) -> None`.
 
     `In` and `Out` are read from the annotation once, here (`str` is text,
     `bytes` is binary, `Any` is any JSON, anything else is validated by
     Pydantic). Use bare (`@endpoint`) or with options
-    (`@endpoint(caught_close_codes=..., max_size=...)`). Raises `TypeError`
+    (`@endpoint(caught_close_codes=..., max_size=..., close_codes=...)`);
+    `close_codes` maps the close codes the handler itself uses to their
+    meanings, for the message docs (`{4001: "unknown room"}`). Raises `TypeError`
     for a handler without a `WebSocket` parameter or with a type Pydantic
     cannot validate. mypy sees `In` and `Out` when the connection is the
     first parameter.
@@ -121,6 +129,6 @@ def endpoint(
         return Endpoint(handler)
 
     def decorate(handler: Callable[..., Awaitable[None]], /) -> Endpoint[Any, Any]:
-        return Endpoint(handler, caught_close_codes=caught_close_codes, max_size=max_size)
+        return Endpoint(handler, caught_close_codes=caught_close_codes, max_size=max_size, close_codes=close_codes)
 
     return decorate

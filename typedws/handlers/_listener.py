@@ -10,7 +10,7 @@ async def echo(say: Say) -> Said | None:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, overload
 
 from starlette.websockets import WebSocket as StarletteWebSocket
@@ -49,6 +49,7 @@ class Listener(TypedRoute[InT, OutT]):
         *,
         caught_close_codes: CaughtCloseCodes | None = None,
         max_size: int | None = DEFAULT_MAX_SIZE,
+        close_codes: Mapping[int, str] | None = None,
     ) -> None:
         read = read_listener(on_message)
         self._on_message = on_message
@@ -66,6 +67,7 @@ class Listener(TypedRoute[InT, OutT]):
             framework_signature=inspect.Signature([connection], return_annotation=None),
             caught_close_codes=caught_close_codes,
             max_size=max_size,
+            close_codes=close_codes,
         )
 
     def on_connect(
@@ -143,7 +145,10 @@ def listener(on_message: Callable[[_I], Awaitable[_O | None]], /) -> Listener[_I
 def listener(on_message: Callable[[_I, WebSocket[_I, _O]], Awaitable[_O | None]], /) -> Listener[_I, _O]: ...
 @overload
 def listener(
-    *, caught_close_codes: CaughtCloseCodes | None = None, max_size: int | None = DEFAULT_MAX_SIZE
+    *,
+    caught_close_codes: CaughtCloseCodes | None = None,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    close_codes: Mapping[int, str] | None = None,
 ) -> ListenerDecorator: ...
 def listener(
     on_message: Callable[..., Awaitable[Any]] | None = None,
@@ -151,6 +156,7 @@ def listener(
     *,
     caught_close_codes: CaughtCloseCodes | None = None,
     max_size: int | None = DEFAULT_MAX_SIZE,
+    close_codes: Mapping[int, str] | None = None,
 ) -> Listener[Any, Any] | ListenerDecorator:
     """Make a typed WebSocket endpoint of `async def on_message(msg: In[, ws]) -> Out | None`.
 
@@ -158,11 +164,13 @@ def listener(
     (without `None`). Each received message is passed to `on_message`; a
     returned value is sent, `None` sends nothing. Hooks are registered on the
     result: `@chat.on_connect`, `@chat.on_disconnect`, `@chat.on_error`.
+    `close_codes` maps the close codes the hooks use to their meanings, for
+    the message docs (`{4001: "unknown room"}`).
     """
     if on_message is not None:
         return Listener(on_message)
 
     def decorate(on_message: Callable[..., Awaitable[Any]], /) -> Listener[Any, Any]:
-        return Listener(on_message, caught_close_codes=caught_close_codes, max_size=max_size)
+        return Listener(on_message, caught_close_codes=caught_close_codes, max_size=max_size, close_codes=close_codes)
 
     return decorate

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import typing
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -81,6 +82,7 @@ class Responder(TypedRoute[object, Never]):
             caught_close_codes=options.get("caught_close_codes"),
             max_size=options.get("max_size", DEFAULT_MAX_SIZE),
             correlation_field=correlation_field,
+            close_codes=options.get("close_codes"),
             name=options.get("name") or "_".join(getattr(answer, "__name__", "answer") for answer in answers),
             description=options.get("description"),
         )
@@ -111,6 +113,8 @@ class ResponderOptions(TypedDict, total=False):
     """Close codes of the client's close that end the connection quietly (`"all"`)."""
     max_size: int | None
     """The largest message accepted, in bytes (1 MiB; `None` for no limit); larger ones close with 1009."""
+    close_codes: Mapping[int, str] | None
+    """The close codes the answers themselves use, with their meanings, for the message docs (`{4001: "..."}`)."""
 
 
 def responder(*answers: AnswerFunction, **options: Unpack[ResponderOptions]) -> Responder:

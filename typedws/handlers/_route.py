@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, Literal, overload
 
 from starlette.responses import PlainTextResponse
@@ -15,7 +15,7 @@ from typing_extensions import TypeVar
 from .._codecs import Codec
 from .._correlation import DEFAULT_CORRELATION_FIELD
 from .._options import CaughtCloseCodes, checked_caught_codes, checked_max_size
-from ._info import INFO_ATTRIBUTE, EndpointInfo
+from ._info import INFO_ATTRIBUTE, EndpointInfo, checked_close_codes
 from .._websocket import WebSocket
 
 __all__ = ["TypedRoute"]
@@ -46,6 +46,7 @@ class TypedRoute(Generic[InT, OutT]):
         correlation_field: str = DEFAULT_CORRELATION_FIELD,
         name: str | None = None,
         description: str | None = None,
+        close_codes: Mapping[int, str] | None = None,
     ) -> None:
         """Take the handler's name and docstring (or `name` and `description`), options and codecs."""
         self._caught_close_codes = checked_caught_codes(caught_close_codes)
@@ -66,6 +67,7 @@ class TypedRoute(Generic[InT, OutT]):
             caught_close_codes=self._caught_close_codes,
             max_size=max_size,
             correlation_field=correlation_field,
+            close_codes=checked_close_codes(close_codes),
         )
         setattr(self, INFO_ATTRIBUTE, self.info)
         # FastAPI reads this to inject the handler's parameters; it hands over a Starlette WebSocket.

@@ -1,29 +1,57 @@
 // The chat page: plain JSON over one WebSocket to /chat. User text only ever goes into textContent.
+//
+// Served as it is, without a build step. The JSDoc types come from the server's models: CI generates
+// `chat-messages` from the app's AsyncAPI document with Modelina and checks this file with
+// `tsc --checkJs --strict` (see examples/chat/tsconfig.json and docs/typescript.md).
 "use strict";
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {import("chat-messages").Chat} ServerMessage  what the server sends on /chat, replies aside */
+/** @typedef {import("chat-messages").Join | import("chat-messages").Say | import("chat-messages").Leave} ClientMessage */
+/** @typedef {import("chat-messages").Join} JoinRequest  the page's one request, carrying its correlation id */
+/** @typedef {import("chat-messages").UsersReply | import("chat-messages").ErrorReply} JoinReply  its reply */
+/** @typedef {import("chat-messages").Said} Said */
+/** @typedef {{ room: string, user: string }} Place  a room and the name used in it */
+/** @typedef {Place & { id: number }} Joining  a room being joined, and the id of the join request */
+
+/**
+ * The element with this id, which must be a `kind`.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {{ new (): T, name: string }} kind
+ * @returns {T}
+ */
+function element(id, kind) {
+  const found = document.getElementById(id);
+  if (!(found instanceof kind)) {
+    throw new Error(`#${id} is not a ${kind.name}`);
+  }
+  return found;
+}
 
 const view = {
-  status: $("status"),
-  error: $("error"),
-  joinForm: $("join-form"),
-  user: $("user"),
-  room: $("room"),
-  join: $("join"),
-  chat: $("chat"),
-  roomName: $("room-name"),
-  me: $("me"),
-  leave: $("leave"),
-  messages: $("messages"),
-  users: $("users"),
-  count: $("count"),
-  sayForm: $("say-form"),
-  text: $("text"),
+  status: element("status", HTMLElement),
+  error: element("error", HTMLElement),
+  joinForm: element("join-form", HTMLFormElement),
+  user: element("user", HTMLInputElement),
+  room: element("room", HTMLInputElement),
+  join: element("join", HTMLButtonElement),
+  chat: element("chat", HTMLElement),
+  roomName: element("room-name", HTMLElement),
+  me: element("me", HTMLElement),
+  leave: element("leave", HTMLButtonElement),
+  messages: element("messages", HTMLOListElement),
+  users: element("users", HTMLUListElement),
+  count: element("count", HTMLElement),
+  sayForm: element("say-form", HTMLFormElement),
+  text: element("text", HTMLInputElement),
 };
 
+/** @type {WebSocket | null} */
 let socket = null;
-let joining = null; // {id, room, user} between sending the "join" request and its reply
-let here = null; // {room, user} while in a room
+/** @type {Joining | null} between sending the "join" request and its reply */
+let joining = null;
+/** @type {Place | null} while in a room */
+let here = null;
 let retryDelay = 500;
 let lastId = 0; // correlation ids of this page's requests: a reply carries its request's
 
@@ -36,7 +64,11 @@ function connect() {
     setStatus("connected", "connected");
     view.join.disabled = false;
   });
-  socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
+  socket.addEventListener("message", (event) => {
+    /** @type {ServerMessage | JoinReply} */
+    const message = JSON.parse(event.data);
+    receive(message);
+  });
   socket.addEventListener("close", () => {
     socket = null;
     joining = null;
@@ -48,19 +80,25 @@ function connect() {
   });
 }
 
+/** @param {ClientMessage} message */
 function send(message) {
   if (socket && socket.readyState === WebSocket.OPEN) {
     socket.send(JSON.stringify(message));
   }
 }
 
-// A request: the message with a new correlation id, which its reply (or error reply) carries back.
+/**
+ * Send a request: the message with a new correlation id, which its reply (or error reply) carries back.
+ * @param {Omit<JoinRequest, "id">} message
+ * @returns {number} the request's id
+ */
 function request(message) {
   lastId += 1;
   send({ id: lastId, ...message });
   return lastId;
 }
 
+/** @param {ServerMessage | JoinReply} message */
 function receive(message) {
   if ("id" in message) {
     answered(message);
@@ -93,17 +131,25 @@ function receive(message) {
       }
       showError(message.detail);
       break;
+    default: {
+      /** @type {never} */
+      const unknown = message; // every message the server sends is handled above (tsc checks it)
+      void unknown; // one from a newer server is ignored
+    }
   }
 }
 
-// The reply to the join request: the room's users, or an error reply saying why not.
+/**
+ * The reply to the join request: the room's users, or an error reply saying why not.
+ * @param {JoinReply} reply
+ */
 function answered(reply) {
   if (!joining || reply.id !== joining.id) {
     return; // a reply to nothing pending: dropped
   }
   const { room, user } = joining;
   joining = null;
-  if (reply.error) {
+  if ("error" in reply) {
     view.join.disabled = false;
     showError(reply.error.message || reply.error.code);
     return;
@@ -115,11 +161,16 @@ function answered(reply) {
 
 // Views -------------------------------------------------------------------------------------
 
+/**
+ * @param {"connecting" | "connected" | "disconnected"} state
+ * @param {string} text
+ */
 function setStatus(state, text) {
   view.status.dataset.state = state;
   view.status.textContent = text;
 }
 
+/** @param {string} text */
 function showError(text) {
   view.error.textContent = text;
   view.error.hidden = false;
@@ -141,6 +192,9 @@ function showLobby() {
 }
 
 function showRoom() {
+  if (!here) {
+    return;
+  }
   clearError();
   view.roomName.textContent = here.room;
   view.me.textContent = `as ${here.user}`;
@@ -150,6 +204,7 @@ function showRoom() {
   view.text.focus();
 }
 
+/** @param {string[]} users */
 function showUsers(users) {
   const items = users.map((user) => {
     const item = document.createElement("li");
@@ -163,6 +218,7 @@ function showUsers(users) {
   view.count.textContent = `(${users.length})`;
 }
 
+/** @param {Said} message */
 function addSaid(message) {
   const item = document.createElement("li");
   item.className = "said";
@@ -185,6 +241,7 @@ function addSaid(message) {
   append(item);
 }
 
+/** @param {string} text */
 function addNotice(text) {
   const item = document.createElement("li");
   item.className = "notice";
@@ -192,6 +249,7 @@ function addNotice(text) {
   append(item);
 }
 
+/** @param {HTMLLIElement} item */
 function append(item) {
   const list = view.messages;
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;

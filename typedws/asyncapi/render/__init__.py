@@ -7,5 +7,6 @@ from __future__ import annotations
 
 from ._html import CONTENT_SECURITY_POLICY, to_html
 from ._markdown import to_markdown
+from ._try_it import content_security_policy
 
-__all__ = ["CONTENT_SECURITY_POLICY", "to_html", "to_markdown"]
+__all__ = ["CONTENT_SECURITY_POLICY", "content_security_policy", "to_html", "to_markdown"]

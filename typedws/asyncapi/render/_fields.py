@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._schema import ref_name
+from .._schema import is_array, is_object, ref_name
 
 __all__ = ["Constraint", "Token", "constraints", "schema_anchor", "type_tokens"]
 
@@ -41,31 +41,31 @@ def type_tokens(schema: Any) -> tuple[Token, ...]:
     """A schema's type as people write it: `string`, `array of Item`, `"a" | "b"`, `Chat | null`."""
     if schema is False:
         return (Token("nothing"),)
-    if not isinstance(schema, Mapping) or not schema.keys() - {"title", "description", "default", "examples"}:
+    if not is_object(schema) or not schema.keys() - {"title", "description", "default", "examples"}:
         return (Token("any"),)
     target = ref_name(schema)
     if target is not None:
         return (Token(target, schema_anchor(target)),)
     if "const" in schema:
         return (Token(json.dumps(schema["const"], ensure_ascii=False)),)
-    if isinstance(schema.get("enum"), list):
+    if is_array(schema.get("enum")):
         return _joined([(Token(json.dumps(v, ensure_ascii=False)),) for v in schema["enum"]], " | ")
     for combinator, separator in (("anyOf", " | "), ("oneOf", " | "), ("allOf", " & ")):
-        if isinstance(schema.get(combinator), list):
+        if is_array(schema.get(combinator)):
             return _joined([type_tokens(option) for option in schema[combinator]], separator)
     kind = schema.get("type")
-    if isinstance(kind, list):
+    if is_array(kind):
         return _joined([type_tokens({**schema, "type": k}) for k in kind], " | ")
     if kind == "array" or (kind is None and "items" in schema):
         items = schema.get("items")
-        if isinstance(items, list):
+        if is_array(items):
             return (Token("["), *_joined([type_tokens(item) for item in items], ", "), Token("]"))
         if items is None or items is True:
             return (Token("array"),)
         return (Token("array of "), *_grouped(type_tokens(items)))
     if kind == "object" or (kind is None and "properties" in schema):
         values = schema.get("additionalProperties")
-        if isinstance(values, Mapping) and values and "properties" not in schema:
+        if is_object(values) and values and "properties" not in schema:
             return (Token("object of "), *_grouped(type_tokens(values)))
         return (Token("object"),)
     return (Token(kind if isinstance(kind, str) else "any"),)
@@ -115,7 +115,7 @@ def constraints(schema: Any) -> tuple[Constraint, ...]:
                     found.append(constraint)
         if part.get("uniqueItems") is True and Constraint("unique items") not in found:
             found.append(Constraint("unique items"))
-    if not isinstance(schema, Mapping):
+    if not is_object(schema):
         return tuple(found)
     if "default" in schema:
         found.append(Constraint("default", json.dumps(schema["default"], ensure_ascii=False)))
@@ -128,10 +128,11 @@ def constraints(schema: Any) -> tuple[Constraint, ...]:
 
 def _constrained_parts(schema: Any) -> Iterator[Mapping[str, Any]]:
     """The schema and the in-place members of its unions (`str | None` puts `maxLength` in a member)."""
-    if not isinstance(schema, Mapping):
+    if not is_object(schema):
         return
     yield schema
     for combinator in ("anyOf", "oneOf", "allOf"):
-        for option in schema.get(combinator, []) if isinstance(schema.get(combinator), list) else []:
-            if isinstance(option, Mapping) and "$ref" not in option:
+        options = schema.get(combinator)
+        for option in options if is_array(options) else []:
+            if is_object(option) and "$ref" not in option:
                 yield from _constrained_parts(option)

@@ -2,7 +2,8 @@
 
 Inline CSS, no scripts, no remote fonts or stylesheets (a Content Security
 Policy in the page forbids them), and every piece of text from the document
-escaped.
+escaped. With `try_it`, each channel has a panel that connects to it from
+the page (see `_try_it`): its one script is the only one the policy admits.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
+from ._try_it import SCRIPT as TRY_IT_SCRIPT
+from ._try_it import STYLE as TRY_IT_STYLE
+from ._try_it import content_security_policy, panel
 from ._view import (
     CLIENT_TO_SERVER,
+    SECURITY_NOTE,
     SERVER_TO_CLIENT,
     ChannelView,
     Constraint,
@@ -27,7 +32,7 @@ from ._view import (
 
 __all__ = ["to_html"]
 
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CONTENT_SECURITY_POLICY = content_security_policy(try_it=False)
 """The page's policy: its own inline styles, nothing loaded from anywhere, no scripts."""
 
 _STYLE = """
@@ -73,8 +78,13 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 """
 
 
-def to_html(document: Mapping[str, Any], *, json_url: str | None = None) -> str:
-    """Render a document as one self-contained HTML page; `json_url` links the JSON document."""
+def to_html(document: Mapping[str, Any], *, json_url: str | None = None, try_it: bool = False) -> str:
+    """Render a document as one self-contained HTML page; `json_url` links the JSON document.
+
+    `try_it` adds to each channel a panel that opens a connection from the
+    page and sends an example message: for docs that only trusted readers see
+    (the panel connects with the reader's cookies), so it is off by default.
+    """
     page = read_document(document)
     title = escape(page.title)
     return "\n".join(
@@ -84,19 +94,20 @@ def to_html(document: Mapping[str, Any], *, json_url: str | None = None) -> str:
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">',
+            f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(try_it)}">',
             f"<title>{title} · WebSocket API</title>",
-            f"<style>{_STYLE}</style>",
+            f"<style>{_STYLE}{TRY_IT_STYLE if try_it else ''}</style>",
             "</head>",
             "<body>",
             '<div class="layout">',
             _nav(page),
             "<main>",
             _header(page, json_url),
-            *(_channel(channel) for channel in page.channels),
+            *(_channel(channel, try_it) for channel in page.channels),
             _schemas(page.schemas),
             "</main>",
             "</div>",
+            *([f"<script>{TRY_IT_SCRIPT}</script>"] if try_it else []),
             "</body>",
             "</html>",
             "",
@@ -105,7 +116,7 @@ def to_html(document: Mapping[str, Any], *, json_url: str | None = None) -> str:
 
 
 def _nav(page: PageView) -> str:
-    items = []
+    items: list[str] = []
     for channel in page.channels:
         messages = "".join(f'<li><a href="#{_id(m.anchor)}">{escape(m.title)}</a></li>' for m in channel.messages)
         items.append(
@@ -145,26 +156,34 @@ def _header(page: PageView, json_url: str | None) -> str:
     return "".join(parts)
 
 
-def _channel(channel: ChannelView) -> str:
+def _channel(channel: ChannelView, try_it: bool) -> str:
     parts = [
         f'<section class="channel" id="{_id(channel.anchor)}">',
         f"<h2><code>{escape(channel.address)}</code></h2>",
     ]
     if channel.description:
         parts.append(_text(channel.description))
-    facts = []
+    facts: list[str] = []
     if channel.title:
         facts.append(f"<dt>Handler</dt><dd><code>{escape(channel.title)}</code></dd>")
     if channel.max_message_bytes is not None:
         facts.append(f"<dt>Largest message</dt><dd>{channel.max_message_bytes:,} bytes</dd>")
     if facts:
         parts.append(f'<dl class="facts">{"".join(facts)}</dl>')
-    if channel.parameters:
-        rows = "".join(
-            f"<tr><td><code>{escape(name)}</code></td><td>{_inline(description)}</td></tr>"
-            for name, description in channel.parameters
+    if channel.handshake:
+        rows = "".join(_field(field, located=True) for field in channel.handshake)
+        parts.append(
+            "<h4>Handshake</h4><table><tr><th>Parameter</th><th>In</th><th>Type</th><th>Required</th>"
+            f"<th>Constraints</th><th>Description</th></tr>{rows}</table>"
         )
-        parts.append(f"<h4>Path parameters</h4><table><tr><th>Name</th><th>Description</th></tr>{rows}</table>")
+    if channel.security:
+        items = "".join(
+            f"<li>{_inline(scheme.text)} <code class=\"muted\">{escape(scheme.name)}</code>"
+            + (f": {_inline(scheme.description)}" if scheme.description else "")
+            + "</li>"
+            for scheme in channel.security
+        )
+        parts.append(f"<h4>Credentials</h4><p>{escape(SECURITY_NOTE)}</p><ul>{items}</ul>")
     parts.append(
         '<div class="flows">'
         + f"{_badge(CLIENT_TO_SERVER)}<div>{_links(channel.received)}</div>"
@@ -180,6 +199,14 @@ def _channel(channel: ChannelView) -> str:
             "<h4>Requests and their replies</h4><p class=\"muted\">Each reply carries its request's correlation id.</p>"
             f"<table><tr><th>Request</th><th>Asked</th><th>Replies</th></tr>{rows}</table>"
         )
+    if try_it:
+        parts.append(panel(channel))
+    if channel.close_codes:
+        rows = "".join(
+            f"<tr><td><code>{code.code}</code></td><td>{_inline(code.description)}</td></tr>"
+            for code in channel.close_codes
+        )
+        parts.append(f"<h4>Close codes</h4><table><tr><th>Code</th><th>Meaning</th></tr>{rows}</table>")
     parts += [_message(message) for message in channel.messages]
     parts.append("</section>")
     return "".join(parts)
@@ -231,7 +258,7 @@ def _schemas(schemas: Iterable[SchemaView]) -> str:
 
 
 def _schema_body(schema: SchemaView, *, describe: bool = True) -> str:
-    parts = []
+    parts: list[str] = []
     if describe and schema.description:
         parts.append(_text(schema.description))
     if schema.fields:
@@ -253,10 +280,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _NOT_REQUIRED = '<span class="muted">no</span>'
 
 
-def _field(field: FieldRow) -> str:
+def _field(field: FieldRow, *, located: bool = False) -> str:
     return (
         f'<tr><td class="name"><code>{escape(field.name)}</code></td>'
-        f"<td>{_type(field.type)}</td>"
+        + (f"<td>{escape(field.location)}</td>" if located else "")
+        + f"<td>{_type(field.type)}</td>"
         f"<td>{'yes' if field.required else _NOT_REQUIRED}</td>"
         f"<td>{''.join(_constraint(c) for c in field.constraints)}</td>"
         f"<td>{_inline(field.description)}</td></tr>"

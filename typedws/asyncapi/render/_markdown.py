@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._view import ChannelView, Constraint, FieldRow, MessageView, SchemaView, Token, read_document
+from ._view import SECURITY_NOTE, ChannelView, Constraint, FieldRow, MessageView, SchemaView, Token, read_document
 
 __all__ = ["to_markdown"]
 
@@ -52,9 +52,20 @@ def _channel(channel: ChannelView) -> list[str]:
         out += [channel.description, ""]
     if channel.title:
         out += [f"Handler: {_code(channel.title)}", ""]
-    if channel.parameters:
-        out += ["Path parameters:", "", "| Name | Description |", "| --- | --- |"]
-        out += [_row(_code(name), _cell(description)) for name, description in channel.parameters]
+    if channel.handshake:
+        out += [
+            "Handshake:",
+            "",
+            "| Parameter | In | Type | Required | Constraints | Description |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        out += [_field(field, located=True) for field in channel.handshake]
+        out.append("")
+    if channel.security:
+        out += [f"Credentials: {SECURITY_NOTE}", ""]
+        for scheme in channel.security:
+            described = f": {_cell(scheme.description)}" if scheme.description else ""
+            out.append(f"- {_cell(scheme.text)} ({_code(scheme.name)}){described}")
         out.append("")
     if channel.max_message_bytes is not None:
         out += [f"Largest message accepted: {channel.max_message_bytes:,} bytes.", ""]
@@ -70,6 +81,10 @@ def _channel(channel: ChannelView) -> list[str]:
             _row(_message_links([e.request]), e.direction.split(" → ")[0], _message_links(e.replies))
             for e in channel.exchanges
         ]
+        out.append("")
+    if channel.close_codes:
+        out += ["Close codes:", "", "| Code | Meaning |", "| --- | --- |"]
+        out += [_row(_code(str(code.code)), _cell(code.description)) for code in channel.close_codes]
         out.append("")
     for message in channel.messages:
         out += _message(message)
@@ -116,9 +131,10 @@ def _schema_body(schema: SchemaView, *, describe: bool = True) -> list[str]:
     return out
 
 
-def _field(field: FieldRow) -> str:
+def _field(field: FieldRow, *, located: bool = False) -> str:
     return _row(
         _code(field.name),
+        *([field.location] if located else []),
         _type(field.type),
         "yes" if field.required else "no",
         ", ".join(_constraint(c) for c in field.constraints),

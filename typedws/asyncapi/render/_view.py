@@ -14,18 +14,22 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ._fields import Constraint, Token, constraints, schema_anchor, type_tokens
-from .._schema import payload_target, ref_name, subschemas
+from .._extensions import CLOSE_CODES, COOKIES, MAX_MESSAGE_BYTES, PARAMETER_SCHEMA
+from .._schema import is_array, is_object, payload_target, ref_name, subschemas
 
 __all__ = [
     "CLIENT_TO_SERVER",
+    "SECURITY_NOTE",
     "SERVER_TO_CLIENT",
     "ChannelView",
+    "CloseCode",
     "Constraint",
     "ExchangeView",
     "FieldRow",
     "MessageView",
     "PageView",
     "SchemaView",
+    "SecurityView",
     "Token",
     "read_document",
 ]
@@ -36,12 +40,33 @@ _CHANNEL_REF = "#/channels/"
 
 @dataclass(frozen=True)
 class FieldRow:
-    """One property of an object schema."""
+    """One property of an object schema, or one parameter of a channel's handshake."""
 
     name: str
     type: tuple[Token, ...]
     required: bool
     constraints: tuple[Constraint, ...]
+    description: str
+    location: str = ""
+    """For a handshake parameter: `path`, `query`, `header` or `cookie`."""
+
+
+@dataclass(frozen=True)
+class SecurityView:
+    """A credential a channel asks for."""
+
+    name: str
+    """The scheme's key in `components.securitySchemes`."""
+    text: str
+    """What to send, in words: "an API key in the `x-key` header"."""
+    description: str
+
+
+@dataclass(frozen=True)
+class CloseCode:
+    """A code the server may close a channel's connections with."""
+
+    code: int
     description: str
 
 
@@ -101,7 +126,10 @@ class ChannelView:
     summary: str
     description: str
     """The description, else the summary."""
-    parameters: tuple[tuple[str, str], ...]
+    handshake: tuple[FieldRow, ...]
+    """Path parameters, query parameters, headers and cookies of the opening request."""
+    security: tuple[SecurityView, ...]
+    close_codes: tuple[CloseCode, ...]
     max_message_bytes: int | None
     messages: tuple[MessageView, ...]
     received: tuple[MessageView, ...]
@@ -126,6 +154,9 @@ class PageView:
     """The schemas that message fields refer to."""
 
 
+SECURITY_NOTE = "The handshake must carry each of these; without one, it is refused (HTTP 401 or 403)."
+"""What the credentials a channel lists mean to a client (FastAPI checks every security dependency)."""
+
 CLIENT_TO_SERVER = "client → server"
 SERVER_TO_CLIENT = "server → client"
 
@@ -137,9 +168,18 @@ def read_document(document: Mapping[str, Any]) -> PageView:
     schemas = _mapping(components.get("schemas"))
     messages = _mapping(components.get("messages"))
     directions = _directions(document)
+    security = _security(document)
     replies = _replies(document)
     channels = tuple(
-        _channel(key, _mapping(channel), messages, schemas, directions.get(key, {}), replies.get(key, []))
+        _channel(
+            key,
+            _mapping(channel),
+            messages,
+            schemas,
+            directions.get(key, {}),
+            security.get(key, ()),
+            replies.get(key, []),
+        )
         for key, channel in _mapping(document.get("channels")).items()
     )
     return PageView(
@@ -153,7 +193,7 @@ def read_document(document: Mapping[str, Any]) -> PageView:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if is_object(value) else {}
 
 
 def _text(value: Any) -> str:
@@ -197,8 +237,72 @@ def _replies(document: Mapping[str, Any]) -> dict[str, list[tuple[str, str, list
 
 
 def _message_keys(references: Any) -> list[str]:
-    listed: list[Any] = references if isinstance(references, list) else []
+    listed: list[Any] = references if is_array(references) else []
     return [_text(_mapping(message).get("$ref")).rpartition("/messages/")[2] for message in listed]
+
+
+def _security(document: Mapping[str, Any]) -> dict[str, tuple[SecurityView, ...]]:
+    """For each channel, the security schemes its operations ask for."""
+    schemes = _mapping(_mapping(document.get("components")).get("securitySchemes"))
+    found: dict[str, dict[str, SecurityView]] = {}
+    for operation in _mapping(document.get("operations")).values():
+        operation = _mapping(operation)
+        channel = _text(_mapping(operation.get("channel")).get("$ref")).removeprefix(_CHANNEL_REF)
+        for requirement in operation.get("security", []):
+            name = _text(_mapping(requirement).get("$ref")).rpartition("/")[2]
+            scheme = _mapping(schemes.get(name))
+            text = _scheme_text(scheme)
+            found.setdefault(channel, {})[name] = SecurityView(name, text, _text(scheme.get("description")))
+    return {channel: tuple(views.values()) for channel, views in found.items()}
+
+
+def _scheme_text(scheme: Mapping[str, Any]) -> str:
+    kind = scheme.get("type")
+    if kind == "httpApiKey":
+        return f"an API key in the `{_text(scheme.get('name'))}` {_text(scheme.get('in'))}"
+    if kind == "http":
+        format = f" ({_text(scheme['bearerFormat'])})" if scheme.get("bearerFormat") else ""
+        return f"HTTP `{_text(scheme.get('scheme'))}` authorization{format}"
+    scopes = ", ".join(f"`{scope}`" for scope in scheme.get("scopes", []))
+    needs = f", with the scopes {scopes}" if scopes else ""
+    if kind == "oauth2":
+        flows = ", ".join(f"`{flow}`" for flow in _mapping(scheme.get("flows")))
+        return f"an OAuth2 token ({flows} flow){needs}"
+    if kind == "openIdConnect":
+        return f"an OpenID Connect token from `{_text(scheme.get('openIdConnectUrl'))}`{needs}"
+    return f"`{_text(kind)}`"
+
+
+_LOCATIONS = (("query", "query"), ("headers", "header"), (COOKIES, "cookie"))
+
+
+def _handshake(channel: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[FieldRow, ...]:
+    rows = [
+        replace(
+            _field(name, _mapping(parameter).get(PARAMETER_SCHEMA), True),
+            location="path",
+            description=_text(_mapping(parameter).get("description")),
+        )
+        for name, parameter in _mapping(channel.get("parameters")).items()
+    ]
+    binding = _mapping(_mapping(channel.get("bindings")).get("ws"))
+    for field, location in _LOCATIONS:
+        schema = _mapping(binding.get(field))
+        required = schema.get("required", [])
+        for name, sub in _mapping(schema.get("properties")).items():
+            rows.append(replace(_field(name, sub, is_array(required) and name in required), location=location))
+    return tuple(rows)
+
+
+def _close_codes(channel: Mapping[str, Any]) -> tuple[CloseCode, ...]:
+    entries = channel.get(CLOSE_CODES)
+    if not is_array(entries):
+        return ()
+    return tuple(
+        CloseCode(entry["code"], _text(entry.get("description")))
+        for entry in entries
+        if is_object(entry) and isinstance(entry.get("code"), int)
+    )
 
 
 def _channel(
@@ -207,6 +311,7 @@ def _channel(
     messages: Mapping[str, Any],
     schemas: Mapping[str, Any],
     directions: Mapping[str, list[str]],
+    security: tuple[SecurityView, ...],
     requests: list[tuple[str, str, list[str]]],
 ) -> ChannelView:
     anchor = f"channel-{key}"
@@ -219,7 +324,7 @@ def _channel(
     # Messages alike in title (one model's received and sent forms) go by their keys.
     titles = Counter(view.title for view in views)
     views = [replace(view, title=view.key) if titles[view.title] > 1 else view for view in views]
-    max_size = channel.get("x-max-message-bytes")
+    max_size = channel.get(MAX_MESSAGE_BYTES)
     by_key = {view.key: view for view in views}
     return ChannelView(
         key=key,
@@ -228,10 +333,9 @@ def _channel(
         title=_text(channel.get("title")),
         summary=_text(channel.get("summary")),
         description=_text(channel.get("description")) or _text(channel.get("summary")),
-        parameters=tuple(
-            (name, _text(_mapping(parameter).get("description")))
-            for name, parameter in _mapping(channel.get("parameters")).items()
-        ),
+        handshake=_handshake(channel, schemas),
+        security=security,
+        close_codes=_close_codes(channel),
         max_message_bytes=max_size if isinstance(max_size, int) else None,
         messages=tuple(views),
         received=tuple(v for v in views if CLIENT_TO_SERVER in v.directions),
@@ -250,7 +354,7 @@ def _message(
     payload = message.get("payload")
     examples = message.get("examples")
     example = None
-    if isinstance(examples, list) and examples and "payload" in _mapping(examples[0]):
+    if is_array(examples) and examples and "payload" in _mapping(examples[0]):
         example = json.dumps(examples[0]["payload"], indent=2, ensure_ascii=False)
     target = payload_target(payload)
     return MessageView(
@@ -260,24 +364,14 @@ def _message(
         description=_text(message.get("description")) or _text(message.get("summary")),
         content_type=_text(message.get("contentType")) or "application/json",
         directions=directions,
-        payload=None if payload is None else _schema(_payload_schema(payload, schemas), schemas, target),
+        payload=None if payload is None else _schema(_own_schema(payload, schemas), schemas, target),
         example=example,
         correlation_id=_text(_mapping(message.get("correlationId")).get("location")) or None,
     )
 
 
-def _payload_schema(payload: Any, schemas: Mapping[str, Any]) -> Any:
-    """The schema a payload stands for: the component it names (with any tags it requires), or itself."""
-    target = payload_target(payload)
-    if target is None:
-        return payload
-    schema = _mapping(schemas.get(target))
-    extra = [name for name in _mapping(payload).get("required", []) if name not in schema.get("required", [])]
-    return {**schema, "required": [*schema.get("required", []), *extra]} if extra else schema
-
-
 def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaView:
-    schema = schema if isinstance(schema, Mapping) else {}
+    schema = schema if is_object(schema) else {}
     properties = _mapping(schema.get("properties"))
     required = schema.get("required", [])
     enum = schema.get("enum")
@@ -288,23 +382,30 @@ def _schema(schema: Any, schemas: Mapping[str, Any], key: str | None) -> SchemaV
         description=_text(schema.get("description")),
         type=type_tokens(schema),
         constraints=constraints(schema),
-        fields=tuple(
-            FieldRow(
-                name=name,
-                type=type_tokens(prop),
-                required=isinstance(required, list) and name in required,
-                constraints=constraints(prop),
-                description=_text(_mapping(prop).get("description")),
-            )
-            for name, prop in properties.items()
-        ),
-        values=tuple(json.dumps(v, ensure_ascii=False) for v in enum) if isinstance(enum, list) else (),
+        fields=tuple(_field(name, prop, is_array(required) and name in required) for name, prop in properties.items()),
+        values=tuple(json.dumps(v, ensure_ascii=False) for v in enum) if is_array(enum) else (),
+    )
+
+
+def _own_schema(payload: Any, schemas: Mapping[str, Any]) -> Any:
+    """The schema a payload stands for: the component it names, or itself."""
+    target = payload_target(payload)
+    return schemas.get(target) if target is not None else payload
+
+
+def _field(name: str, schema: Any, required: bool) -> FieldRow:
+    return FieldRow(
+        name=name,
+        type=type_tokens(schema),
+        required=required,
+        constraints=constraints(schema),
+        description=_text(_mapping(schema).get("description")),
     )
 
 
 def _nested_schema_keys(messages: Mapping[str, Any], schemas: Mapping[str, Any]) -> list[str]:
     """Keys of the schemas that message payloads refer to from inside (field types), in a stable order."""
-    pending = [_payload_schema(_mapping(message).get("payload"), schemas) for message in messages.values()]
+    pending = [_own_schema(_mapping(message).get("payload"), schemas) for message in messages.values()]
     found: set[str] = set()
     while pending:
         for key in _refs(pending.pop()):

@@ -5,7 +5,11 @@ that exercise the generator: discriminated and plain unions, aliases,
 constraints, enums, tuples, computed fields, TypedDicts, dataclasses, nested
 and optional models, a path parameter and a mount. `stub_app` is built from
 `StubEndpoint`s that carry an `EndpointInfo` directly, for value types no
-annotation spells (a codec of the app's own). `plain_app` has no typed routes.
+annotation spells (a codec of the app's own). `tagged_app` holds discriminated
+unions whose tags have defaults; `secured_app` (FastAPI) reads its handshake
+through dependencies, a router, a parameter model and security schemes;
+`requests_app` holds the request/reply tests' responder and an endpoint that
+asks the client. `plain_app` has no typed routes.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import dataclasses
 import enum
 import importlib
 import pkgutil
+import queue
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import APIRouter, Cookie, Depends, FastAPI, Header, Path, Query, Security
+from fastapi.security import APIKeyHeader, HTTPBearer, OAuth2PasswordBearer
 from jsonschema import Draft7Validator
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 from starlette.applications import Starlette
@@ -26,6 +33,7 @@ from starlette.websockets import WebSocket as StarletteWebSocket
 from typing_extensions import NotRequired, TypedDict
 
 import typedws
+from tests.rpc.protocol import asking_app, rooms_app
 from typedws import Codec, EndpointInfo, WebSocket
 from typedws._codecs import codec_for
 
@@ -250,8 +258,53 @@ tagged_app = Starlette(
     ]
 )
 
+def trace(limit: Annotated[int, Query(ge=1, le=100, description="How many lines.")] = 10) -> int:
+    """A dependency that reads a query parameter."""
+    return limit
+
+
+class Paging(BaseModel):
+    """Query parameters as one model."""
+
+    page: int = Field(1, ge=1)
+    order: str = "new"
+
+
+api_key = APIKeyHeader(name="x-key", description="The key you were given.")
+oauth = OAuth2PasswordBearer(tokenUrl="https://example.com/token", scopes={"chat": "Chat", "admin": "Everything"})
+
+
+def _secured_app() -> FastAPI:
+    router = APIRouter(dependencies=[Depends(trace)])
+
+    @router.websocket("/rooms/{n:int}")
+    @typedws.endpoint(close_codes={4004: "No such room."})
+    async def room(
+        ws: WebSocket[Chat, Chat],
+        n: Annotated[int, Path(ge=2, description="The room's number.")],
+        key: Annotated[str, Depends(api_key)],
+        token: Annotated[str, Security(oauth, scopes=["chat"])],
+        paging: Annotated[Paging, Query()],
+        x_trace_id: Annotated[str | None, Header(max_length=64)] = None,
+        session: Annotated[str | None, Cookie()] = None,
+    ) -> None:
+        """A numbered room."""
+        await ws.accept()
+
+    app = FastAPI()
+    app.include_router(router, prefix="/v{version}", dependencies=[Depends(HTTPBearer(bearerFormat="JWT"))])
+    return app
+
+
+secured_app = _secured_app()
+"""A FastAPI app whose route reads the handshake through dependencies, a router, a parameter model and security."""
+
+
 plain_app = Starlette(routes=[WebSocketRoute("/ws", untyped)])
 """An app whose only WebSocket route is not typed."""
+
+requests_app = Starlette(routes=[*rooms_app().routes, *asking_app(queue.Queue()).routes])
+"""Requests both ways: `/rooms` answers the client's (a responder), `/ask` asks the client (`tests.rpc.protocol`)."""
 
 
 def payload_validator(document: dict[str, Any], payload: Any) -> Draft7Validator:
@@ -261,17 +314,55 @@ def payload_validator(document: dict[str, Any], payload: Any) -> Draft7Validator
     return Draft7Validator(schema)
 
 
-def channel_messages(document: dict[str, Any], channel: str, action: str) -> list[dict[str, Any]]:
-    """The message objects of a channel's `receive` or `send` operation."""
-    operation = document["operations"][f"{action}_{channel}"]
-    assert operation["channel"] == {"$ref": f"#/channels/{channel}"}
-    found = []
-    for ref in operation["messages"]:
-        prefix = f"#/channels/{channel}/messages/"
-        assert ref["$ref"].startswith(prefix)
-        channel_ref = document["channels"][channel]["messages"][ref["$ref"].removeprefix(prefix)]["$ref"]
-        found.append(document["components"]["messages"][channel_ref.removeprefix("#/components/messages/")])
+def channel_messages(
+    document: dict[str, Any], channel: str, action: str, *, replies: bool = True
+) -> list[dict[str, Any]]:
+    """The message objects that go one way on a channel, each once, in the order of its operations.
+
+    `receive`: what the client sends (its `receive` operations' messages,
+    requests included, and the replies to the server's requests); `send`:
+    what the server sends. `replies=False` leaves the replies out.
+    """
+    found: list[dict[str, Any]] = []
+    for operation in document["operations"].values():
+        if operation["channel"] != {"$ref": f"#/channels/{channel}"}:
+            continue
+        if operation["action"] == action:
+            refs = operation["messages"]
+        else:
+            refs = operation.get("reply", {}).get("messages", []) if replies else []
+        for ref in refs:
+            message = message_of(document, channel, ref)
+            if message not in found:
+                found.append(message)
     return found
+
+
+def message_of(document: dict[str, Any], channel: str, ref: dict[str, str]) -> dict[str, Any]:
+    """The message object that a reference to a channel's message (`#/channels/NAME/messages/KEY`) stands for."""
+    prefix = f"#/channels/{channel}/messages/"
+    assert ref["$ref"].startswith(prefix)
+    channel_ref = document["channels"][channel]["messages"][ref["$ref"].removeprefix(prefix)]["$ref"]
+    message: dict[str, Any] = document["components"]["messages"][channel_ref.removeprefix("#/components/messages/")]
+    return message
+
+
+def correlation_field(message: dict[str, Any]) -> str | None:
+    """The payload field that carries a request's or reply's correlation id (its `correlationId`), or `None`."""
+    location = message.get("correlationId", {}).get("location")
+    return location.removeprefix("$message.payload#/") if isinstance(location, str) else None
+
+
+def without_id(message: dict[str, Any], payload: Any) -> Any:
+    """A payload of `message` as its type sees it: without the correlation id, which the connection handles."""
+    field = correlation_field(message)
+    return {k: v for k, v in payload.items() if k != field} if field and isinstance(payload, dict) else payload
+
+
+def with_id(message: dict[str, Any], value: Any) -> Any:
+    """A value of a request or reply type as `message` carries it: with a correlation id."""
+    field = correlation_field(message)
+    return {field: 1, **value} if field and isinstance(value, dict) else value
 
 
 def example_apps() -> dict[str, Any]:
@@ -291,4 +382,11 @@ def example_apps() -> dict[str, Any]:
 
 def targets() -> dict[str, Any]:
     """The apps whose documents every check covers: the test apps and the example apps."""
-    return {"tests:app": app, "tests:stub_app": stub_app, "tests:tagged_app": tagged_app, **example_apps()}
+    return {
+        "tests:app": app,
+        "tests:stub_app": stub_app,
+        "tests:tagged_app": tagged_app,
+        "tests:secured_app": secured_app,
+        "tests:requests_app": requests_app,
+        **example_apps(),
+    }

@@ -8,7 +8,7 @@ import pytest
 from pydantic import Discriminator, Field
 from typing_extensions import TypeAliasType
 
-from tests.test_asyncapi_apps import Item, Join, Leave, Post
+from tests.asyncapi.apps import Item, Join, Leave, Post
 from typedws._typing import discriminator, display_name, union_members, without_none
 
 Tagged = Annotated[Join | Post | Leave, Field(discriminator="type")]

@@ -1,6 +1,6 @@
 // Validate AsyncAPI documents with the official parser (@asyncapi/parser v3).
 //
-// Usage: node tests/asyncapi_validate.mjs FILE...
+// Usage: node tests/asyncapi/validate.mjs FILE...
 // Prints one JSON object to standard output:
 //   {"parser": "3.x.y", "documents": [{"file": F, "errors": [...], "warnings": [...]}]}
 // where each diagnostic is {"code", "message", "path"}. Exits 1 when any
@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const projectDir = process.env.ASYNCAPI_PARSER_DIR ?? path.join(here, "..", ".ci", "asyncapi");
+const projectDir = process.env.ASYNCAPI_PARSER_DIR ?? path.join(here, "..", "..", ".ci", "asyncapi");
 const require = createRequire(path.join(projectDir, "package.json"));
 const { Parser } = require("@asyncapi/parser");
 const parserVersion = require("@asyncapi/parser/package.json").version;

@@ -1,8 +1,6 @@
 """The documents are valid AsyncAPI 3.0 by the official parser (`@asyncapi/parser`, run with node).
 
-CI installs the parser (`npm install` in `.ci/asyncapi`). Without node or the
-package this test is skipped, except when the `CI` environment variable is
-set: there it fails, so a CI run cannot pass without the check.
+Without node or the parser the tests are skipped, except in CI (see `tests.asyncapi.node`).
 """
 
 from __future__ import annotations
@@ -14,25 +12,17 @@ from typing import Any
 
 import yaml
 
-from tests import test_asyncapi_apps as apps
-from tests.support.programs import missing, require_program
+from tests.asyncapi import apps
+from tests.asyncapi.node import node
 from typedws import asyncapi
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "tests" / "asyncapi_validate.mjs"
-PARSER = ROOT / ".ci" / "asyncapi" / "node_modules" / "@asyncapi" / "parser" / "package.json"
-
-
-def node() -> str:
-    """The node executable; skips the test (fails it in CI) when node or the parser is missing."""
-    executable = require_program("node", "apt-get install nodejs")
-    if not PARSER.exists():
-        missing("@asyncapi/parser is not installed (run `npm install` in .ci/asyncapi)")
-    return executable
+SCRIPT = Path(__file__).resolve().parent / "validate.mjs"
 
 
 def validate(paths: list[Path]) -> dict[str, Any]:
-    result = subprocess.run([node(), str(SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [node("@asyncapi/parser"), str(SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=120
+    )
     assert result.stdout, result.stderr
     report: dict[str, Any] = json.loads(result.stdout)
     return report
@@ -42,8 +32,9 @@ def test_every_example_app_and_test_app_is_valid_asyncapi(tmp_path: Path) -> Non
     targets = apps.targets()
     assert {"examples.starlette_app:app", "examples.fastapi_app:app", "examples.chat.app:create_app()"} <= set(targets)
     paths = []
+    documents = {}
     for name, app in targets.items():
-        document = asyncapi.document(
+        document = documents[name] = asyncapi.document(
             app, title=name, version="1.0.0", description="Checked by the parser.", servers={"local": "ws://localhost:8000/ws"}
         )
         path = tmp_path / f"{name.replace(':', '.')}.json"
@@ -57,6 +48,11 @@ def test_every_example_app_and_test_app_is_valid_asyncapi(tmp_path: Path) -> Non
     errors = {d["file"]: d["errors"] for d in report["documents"] if d["errors"]}
     assert errors == {}
     assert len(report["documents"]) == len(paths)
+    # What was checked includes handshake parameters, security schemes and close codes.
+    assert set(documents["examples.fastapi_app:app"]["channels"]["rooms_room"]["bindings"]["ws"]) >= {"query", "headers"}
+    assert {"query", "headers", "x-cookies"} <= set(documents["tests:secured_app"]["channels"]["vversion_rooms_n"]["bindings"]["ws"])
+    assert len(documents["tests:secured_app"]["components"]["securitySchemes"]) == 3
+    assert all("x-close-codes" in c for document in documents.values() for c in document["channels"].values())
 
 
 def test_the_parser_check_catches_an_invalid_document(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 
 import typedws
-from tests import test_asyncapi_apps as apps
-from tests.test_asyncapi_apps import StubEndpoint, channel_messages, payload_validator
+from tests.asyncapi import apps
+from tests.asyncapi.apps import StubEndpoint, channel_messages, payload_validator, without_id
 from typedws import WebSocket, asyncapi
 
 
@@ -77,12 +77,16 @@ def test_each_route_is_a_channel_with_its_address_parameters_and_ws_binding() ->
     assert list(channels) == ["rooms_room", "board", "strict", "v1_chat", "v1_raw_n"]
     rooms = channels["rooms_room"]
     assert rooms["address"] == "/rooms/{room}"
-    assert rooms["parameters"] == {"room": {"description": "The `room` path segment."}}
+    assert rooms["parameters"] == {
+        "room": {"description": "The `room` path segment.", "x-schema": {"type": "string", "pattern": "^[^/]+$"}}
+    }
     assert rooms["bindings"] == {"ws": {"method": "GET", "bindingVersion": "0.1.0"}}
-    # Mounts prefix the address; a convertor is dropped from it and named in the parameter.
+    # Mounts prefix the address; a convertor is dropped from it and its pattern kept in the parameter.
     raw = channels["v1_raw_n"]
     assert raw["address"] == "/v1/raw/{n}"
-    assert raw["parameters"] == {"n": {"description": "The `n` path segment (convertor `int`)."}}
+    assert raw["parameters"] == {
+        "n": {"description": "The `n` path segment, matching `[0-9]+`.", "x-schema": {"type": "string", "pattern": "^[0-9]+$"}}
+    }
     assert "parameters" not in channels["board"]
     assert channels["board"]["x-max-message-bytes"] == 2048
 
@@ -99,8 +103,16 @@ def test_the_handler_docstring_describes_the_channel() -> None:
 def test_channels_with_the_same_path_shape_get_distinct_ids() -> None:
     app = Starlette(routes=[WebSocketRoute("/a-b", apps.board), WebSocketRoute("/a_b", apps.board)])
     assert list(doc(app)["channels"]) == ["a-b", "a_b"]
-    app = Starlette(routes=[WebSocketRoute("/a/b", apps.board), WebSocketRoute("/a_b", apps.board), WebSocketRoute("/", apps.board)])
-    assert list(doc(app)["channels"]) == ["a_b", "a_b_2", "root"]
+    app = Starlette(routes=[WebSocketRoute("/a_b", apps.board), WebSocketRoute("/a/b", apps.board), WebSocketRoute("/", apps.board)])
+    assert list(doc(app)["channels"]) == ["a_b_2", "a_b", "root"]  # keyed in the order of their paths
+
+
+def test_a_channel_whose_messages_make_a_union_is_keyed_apart_from_every_type_name() -> None:
+    # Modelina names such a channel's union after its key: `/chat` sending `Chat | Notice` must not be `Chat`.
+    app = Starlette(routes=[WebSocketRoute("/chat", StubEndpoint("chat", apps.Chat, apps.Chat | apps.Notice))])
+    assert list(doc(app)["channels"]) == ["chat_2"]
+    app = Starlette(routes=[WebSocketRoute("/chat", StubEndpoint("chat", apps.Chat, apps.Chat))])
+    assert list(doc(app)["channels"]) == ["chat"]  # one message each way: no union, no clash
 
 
 def test_a_discriminated_union_gives_one_message_per_member() -> None:
@@ -142,8 +154,8 @@ def test_received_payloads_are_validation_schemas_and_sent_ones_serialization_sc
     item_in = resolve(document, post["properties"]["items"]["items"])
     assert item_in["required"] == ["name"]
     assert set(item_out["required"]) == {"name", "quantity", "priority", "tags"}
-    assert basket["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Item-Output"}
-    assert post["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Item-Input"}
+    assert basket["properties"]["items"]["items"] == {"$ref": "#/components/schemas/ItemOutput"}
+    assert post["properties"]["items"]["items"] == {"$ref": "#/components/schemas/ItemInput"}
 
 
 def test_fields_are_named_by_alias() -> None:
@@ -173,7 +185,7 @@ def test_definitions_are_hoisted_into_components_and_every_ref_resolves() -> Non
         for part in ref.removeprefix("#/").split("/"):
             assert part in target, ref
             target = target[part]
-    assert "Item-Input" in schemas and "Priority" in schemas
+    assert "ItemInput" in schemas and "Priority" in schemas
     assert schemas["Priority"]["enum"] == ["low", "high"]
 
 
@@ -197,7 +209,10 @@ def test_a_nested_discriminated_union_gets_a_property_name_discriminator() -> No
 
     document = doc(Starlette(routes=[WebSocketRoute("/n", nested)]))
     wrapper = document["components"]["schemas"]["Wrapper"]
-    assert wrapper["properties"]["inner"]["discriminator"] == "type"
+    inner = wrapper["properties"]["inner"]
+    # AsyncAPI's `discriminator` names a base schema's subschemas; a tagged `oneOf` is told by `x-discriminator`.
+    assert inner["x-discriminator"] == "type" and "discriminator" not in inner
+    assert [document["components"]["schemas"][ref["$ref"].rpartition("/")[2]]["properties"]["type"]["const"] for ref in inner["oneOf"]] == ["join", "post", "leave"]
 
 
 class Wrapper(BaseModel):
@@ -210,13 +225,13 @@ def test_text_bytes_json_and_own_codecs_have_their_content_types() -> None:
     document = doc(apps.stub_app)
     messages = document["components"]["messages"]
     assert messages["text"]["contentType"] == "text/plain"
-    assert messages["text"]["payload"] == {"type": "string"}
+    assert messages["text"]["payload"] == {"type": "string", "title": "text"}  # titled: Modelina names a type after it
     assert messages["json"]["contentType"] == "application/json"
-    assert messages["json"]["payload"] == {}
+    assert messages["json"]["payload"] == {"title": "json"}
     assert messages["upper_text"] == {"name": "upper_text", "title": "upper text", "contentType": "text/plain"}
     raw = doc()["components"]["messages"]["bytes"]
     assert raw["contentType"] == "application/octet-stream"
-    assert raw["payload"] == {"type": "string", "format": "binary"}
+    assert raw["payload"] == {"type": "string", "format": "binary", "title": "bytes"}
     assert [m["name"] for m in channel_messages(document, "text", "receive")] == ["text"]
     assert document["channels"]["text"]["messages"] == {"text": {"$ref": "#/components/messages/text"}}
 
@@ -231,8 +246,8 @@ def test_models_of_the_same_name_from_different_modules_stay_apart() -> None:
     document = doc(app)
     (a,) = channel_messages(document, "a", "receive")
     (b,) = channel_messages(document, "b", "receive")
-    assert a["name"] != b["name"]
-    assert a["title"] == b["title"] == "Chat"
+    assert {a["name"], b["name"]} == {"tests__asyncapi__apps__Chat", "tests__asyncapi__test_document__Chat"}
+    assert a["title"] == a["name"] and b["title"] == b["name"]
     assert list(payload(document, a)["properties"]) == ["text"]
     assert list(payload(document, b)["properties"]) == ["room", "body"]
     assert len(document["components"]["messages"]) == 2
@@ -246,7 +261,7 @@ def test_one_model_in_both_directions_is_one_message_unless_its_schemas_differ()
     # A dataclass with a default: the sent form always has the field, the received one may omit it.
     (point_in,) = channel_messages(document, "board", "receive")
     (point_out,) = channel_messages(document, "board", "send")
-    assert (point_in["name"], point_out["name"]) == ("Point-Input", "Point-Output")
+    assert (point_in["name"], point_out["name"]) == ("PointInput", "PointOutput")
     assert payload(document, point_in)["required"] == ["x", "y"]
     assert payload(document, point_out)["required"] == ["x", "y", "label"]
 
@@ -272,7 +287,7 @@ def test_a_non_model_type_is_a_message_named_after_it() -> None:
     document = doc(Starlette(routes=[WebSocketRoute("/items", items)]))
     (sent,) = channel_messages(document, "items", "send")
     assert (sent["name"], sent["title"]) == ("list_Item", "list[Item]")
-    assert sent["payload"] == {"type": "array", "items": {"$ref": "#/components/schemas/Item-Output"}}
+    assert sent["payload"] == {"type": "array", "items": {"$ref": "#/components/schemas/ItemOutput"}, "title": "list_Item"}
 
 
 def test_an_app_without_typed_routes_has_no_channels() -> None:
@@ -312,14 +327,15 @@ def test_every_example_validates_against_its_payload_and_received_ones_decode(ta
     # Channels come in route order.
     infos = {key: info for key, (_, info) in zip(document["channels"], typedws.typed_routes(app), strict=True)}
     checked = 0
-    for operation in document["operations"].values():
-        channel = operation["channel"]["$ref"].removeprefix("#/channels/")
-        for message in channel_messages(document, channel, operation["action"]):
-            for example in message.get("examples", []):
-                payload_validator(document, message["payload"]).validate(example["payload"])
-                if operation["action"] == "receive":
-                    infos[channel].receive_codec.decode(json.dumps(example["payload"]))
-                checked += 1
+    for channel, info in infos.items():
+        received = channel_messages(document, channel, "receive", replies=False)
+        for action in ("receive", "send"):
+            for message in channel_messages(document, channel, action):
+                for example in message.get("examples", []):
+                    payload_validator(document, message["payload"]).validate(example["payload"])
+                    if message in received:
+                        info.receive_codec.decode(json.dumps(without_id(message, example["payload"])))
+                    checked += 1
     assert checked > 0
 
 
@@ -342,21 +358,85 @@ def test_examples_show_values_and_follow_constraints() -> None:
 def test_members_of_a_discriminated_union_require_their_tag_even_with_a_default() -> None:
     # The route needs the tag to pick the member: `{}` is neither a Ping nor a Pong to it.
     document = doc(apps.tagged_app)
+    schemas = document["components"]["schemas"]
     received = channel_messages(document, "top", "receive")
     # (Ping and Pong are sent too, inside Envelope: their schemas come in -Input and -Output forms.)
-    assert [m["name"] for m in received] == ["Ping-Input", "Pong-Input"]
-    assert received[0]["payload"] == {"allOf": [{"$ref": "#/components/schemas/Ping-Input"}], "required": ["kind"]}
-    assert document["components"]["schemas"]["Ping-Input"].get("required") is None  # the model's own schema stays
-    nested = document["components"]["schemas"]["Envelope-Input"]["properties"]["body"]
-    assert nested["discriminator"] == "kind"
-    assert nested["oneOf"] == [
-        {"allOf": [{"$ref": "#/components/schemas/Ping-Input"}], "required": ["kind"]},
-        {"allOf": [{"$ref": "#/components/schemas/Pong-Input"}], "required": ["kind"]},
-    ]
+    assert [m["name"] for m in received] == ["PingInput", "PongInput"]
+    assert received[0]["payload"] == {"$ref": "#/components/schemas/PingInput"}
+    # Used only as union members, the models' own schemas require the tag.
+    assert schemas["PingInput"]["required"] == ["kind"]
+    nested = schemas["EnvelopeInput"]["properties"]["body"]
+    assert nested["oneOf"] == [{"$ref": "#/components/schemas/PingInput"}, {"$ref": "#/components/schemas/PongInput"}]
     for message in received:
         validator = payload_validator(document, message["payload"])
         assert not validator.is_valid({})
         assert validator.is_valid(message["examples"][0]["payload"])
-    # Sent values always carry their tag (fields with defaults are always sent), so no wrapping is needed.
-    sent = document["components"]["schemas"]["Envelope-Output"]["properties"]["body"]["oneOf"]
-    assert sent == [{"$ref": "#/components/schemas/Ping-Output"}, {"$ref": "#/components/schemas/Pong-Output"}]
+    # Sent values always carry their tag (fields with defaults are always sent).
+    sent = schemas["EnvelopeOutput"]["properties"]["body"]["oneOf"]
+    assert sent == [{"$ref": "#/components/schemas/PingOutput"}, {"$ref": "#/components/schemas/PongOutput"}]
+
+
+def test_a_model_also_used_on_its_own_has_a_tagged_form_for_the_union() -> None:
+    # `/echo` receives a `Say` alone (its `kind` may be left out); `/chat` a `Say | Shout` (it may not).
+    from examples.starlette_app import app
+
+    document = doc(app)
+    schemas = document["components"]["schemas"]
+    assert [m["name"] for m in channel_messages(document, "chat", "receive")] == ["SayTagged", "Shout"]
+    assert [m["name"] for m in channel_messages(document, "echo", "receive")] == ["Say"]
+    assert schemas["Say"]["required"] == ["text"]
+    assert schemas["SayTagged"]["required"] == ["text", "kind"]
+    assert schemas["SayTagged"]["title"] == "SayTagged"
+    assert {key: value for key, value in schemas["SayTagged"].items() if key not in ("required", "title")} == {
+        key: value for key, value in schemas["Say"].items() if key not in ("required", "title")
+    }
+
+
+def test_names_do_not_depend_on_the_order_of_the_routes() -> None:
+    from examples.starlette_app import app
+
+    forward = doc(app)
+    backward = doc(Starlette(routes=list(reversed(app.routes))))
+    assert backward["components"] == forward["components"]
+    assert {key: channel["address"] for key, channel in backward["channels"].items()} == {
+        key: channel["address"] for key, channel in forward["channels"].items()
+    }
+
+
+def test_one_model_used_in_several_places_is_one_schema_under_one_name() -> None:
+    @typedws.listener
+    async def first(item: apps.Item) -> str:
+        """One."""
+        return item.name
+
+    @typedws.listener
+    async def second(post: apps.Post) -> str:
+        """Two: `Post.items` holds `Item`s too."""
+        return ""
+
+    document = doc(Starlette(routes=[WebSocketRoute("/one", first), WebSocketRoute("/two", second)]))
+    assert [m["payload"] for m in channel_messages(document, "one", "receive")] == [{"$ref": "#/components/schemas/Item"}]
+    post = document["components"]["schemas"]["Post"]
+    assert post["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Item"}
+    assert [name for name in document["components"]["schemas"] if name.startswith("Item")] == ["Item"]
+    assert len(document["components"]["messages"]) == 3  # Item, Post, text
+
+
+def test_every_schema_a_code_generator_makes_a_type_of_has_a_title_of_its_own() -> None:
+    # Modelina names a model after its schema's title, else `AnonymousSchema_N`.
+    from examples.chat.app import create_app
+
+    for document in (doc(), doc(create_app()), doc(apps.stub_app), doc(apps.tagged_app)):
+        schemas = document["components"]["schemas"]
+        assert all(schema["title"] == name for name, schema in schemas.items())
+        titles = list(schemas)
+        for name, schema in schemas.items():
+            for prop in schema.get("properties", {}).values():
+                for part in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+                    if isinstance(part, dict) and len(part.get("enum", [])) > 1:
+                        titles.append(part["title"])
+        for message in document["components"]["messages"].values():
+            if "payload" in message and "$ref" not in message["payload"]:
+                titles.append(message["payload"]["title"])
+        assert len(titles) == len({title.lower() for title in titles})
+    assert doc(create_app())["components"]["schemas"]["Error"]["properties"]["code"]["title"] == "ErrorCode"

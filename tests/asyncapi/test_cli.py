@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests import test_asyncapi_apps as apps
+from tests.asyncapi import apps
 from typedws import asyncapi
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -30,16 +30,16 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], status: int,
 
 
 def test_json_to_standard_output_by_default() -> None:
-    result = run("asyncapi", "tests.test_asyncapi_apps:app")
+    result = run("asyncapi", "tests.asyncapi.apps:app")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     # Without --title/--version: MODULE:ATTR and 0.1.0 for a Starlette app.
-    assert json.loads(result.stdout) == asyncapi.document(apps.app, title="tests.test_asyncapi_apps:app", version="0.1.0")
+    assert json.loads(result.stdout) == asyncapi.document(apps.app, title="tests.asyncapi.apps:app", version="0.1.0")
 
 
 def test_title_version_description_and_servers() -> None:
     result = run(
-        "asyncapi", "tests.test_asyncapi_apps:app", "--title", "Rooms", "--version", "2.0",
+        "asyncapi", "tests.asyncapi.apps:app", "--title", "Rooms", "--version", "2.0",
         "--description", "All rooms.", "--server", "ws://localhost:8000", "--server", "prod=wss://example.com/x",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -61,7 +61,7 @@ def test_a_fastapi_app_gives_its_own_title_and_version() -> None:
 
 @pytest.mark.parametrize("format", ["yaml", "markdown", "html"])
 def test_each_format(format: asyncapi.Format) -> None:
-    result = run("asyncapi", "tests.test_asyncapi_apps:app", "--format", format, "--title", "T", "--version", "1")
+    result = run("asyncapi", "tests.asyncapi.apps:app", "--format", format, "--title", "T", "--version", "1")
     assert result.returncode == 0, result.stderr
     assert result.stdout == asyncapi.render(asyncapi.document(apps.app, title="T", version="1"), format)
     if format == "yaml":
@@ -70,17 +70,35 @@ def test_each_format(format: asyncapi.Format) -> None:
 
 def test_output_to_a_file(tmp_path: Path) -> None:
     target = tmp_path / "docs.md"
-    result = run("asyncapi", "tests.test_asyncapi_apps:app", "--format", "markdown", "--output", str(target))
+    result = run("asyncapi", "tests.asyncapi.apps:app", "--format", "markdown", "--output", str(target))
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
-    assert target.read_text(encoding="utf-8").startswith("# tests.test\\_asyncapi\\_apps:app\n")
+    assert target.read_text(encoding="utf-8").startswith("# tests.asyncapi.apps:app\n")
 
 
 def test_what_the_module_prints_while_imported_stays_out_of_the_document(tmp_path: Path) -> None:
-    (tmp_path / "noisy.py").write_text("print('hello from noisy')\nfrom tests.test_asyncapi_apps import app\n")
+    (tmp_path / "noisy.py").write_text("print('hello from noisy')\nfrom tests.asyncapi.apps import app\n")
     result = run("asyncapi", "noisy:app", cwd=tmp_path, env=_env_with_root())
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["asyncapi"] == "3.0.0"
     assert result.stderr == "hello from noisy\n"
+
+
+def test_a_factory_written_with_parentheses_is_called() -> None:
+    result = run("asyncapi", "examples.chat.app:create_app()", "--title", "Chat", "--version", "1")
+    assert result.returncode == 0, result.stderr
+    from examples.chat.app import create_app
+
+    assert json.loads(result.stdout) == asyncapi.document(create_app(), title="Chat", version="1")
+
+
+def test_a_factory_that_fails_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "factories.py").write_text("def failing():\n    raise RuntimeError('no config')\n\nvalue = 3\n")
+    assert_one_line_error(
+        run("asyncapi", "factories:failing()", cwd=tmp_path), 2, "factories:failing(): calling failing() failed: RuntimeError: no config"
+    )
+    assert_one_line_error(
+        run("asyncapi", "factories:value()", cwd=tmp_path), 2, "factories:value(): 'value' is not a function to call"
+    )
 
 
 def _env_with_root() -> dict[str, str]:
@@ -94,11 +112,11 @@ def _env_with_root() -> dict[str, str]:
     [
         ("no_such_module:app", "no module named 'no_such_module'"),
         ("tests.no_such_module:app", "no module named 'tests.no_such_module'"),
-        ("tests.test_asyncapi_apps:no_such_app", "tests.test_asyncapi_apps:no_such_app: 'tests.test_asyncapi_apps' has no attribute 'no_such_app'"),
-        ("tests.test_asyncapi_apps:app.nothing", "tests.test_asyncapi_apps:app.nothing: 'tests.test_asyncapi_apps' has no attribute 'app.nothing'"),
-        ("tests.test_asyncapi_apps:NOT_AN_APP", "tests.test_asyncapi_apps:NOT_AN_APP is not a Starlette or FastAPI app (it has no routes)"),
-        ("tests.test_asyncapi_apps:plain_app", "tests.test_asyncapi_apps:plain_app has no typed WebSocket routes"),
-        ("tests.test_asyncapi_apps", "expected MODULE:ATTR (like myproject.main:app), got 'tests.test_asyncapi_apps'"),
+        ("tests.asyncapi.apps:no_such_app", "tests.asyncapi.apps:no_such_app: 'tests.asyncapi.apps' has no attribute 'no_such_app'"),
+        ("tests.asyncapi.apps:app.nothing", "tests.asyncapi.apps:app.nothing: 'tests.asyncapi.apps' has no attribute 'app.nothing'"),
+        ("tests.asyncapi.apps:NOT_AN_APP", "tests.asyncapi.apps:NOT_AN_APP is not a Starlette or FastAPI app (it has no routes)"),
+        ("tests.asyncapi.apps:plain_app", "tests.asyncapi.apps:plain_app has no typed WebSocket routes"),
+        ("tests.asyncapi.apps", "expected MODULE:ATTR (like myproject.main:app), got 'tests.asyncapi.apps'"),
         (":app", "expected MODULE:ATTR (like myproject.main:app), got ':app'"),
     ],
 )
@@ -120,19 +138,19 @@ def test_a_module_that_fails_to_import_is_a_one_line_error(tmp_path: Path) -> No
 
 
 def test_bad_options_are_one_line_errors_with_status_2() -> None:
-    bad_format = run("asyncapi", "tests.test_asyncapi_apps:app", "--format", "pdf")
+    bad_format = run("asyncapi", "tests.asyncapi.apps:app", "--format", "pdf")
     assert bad_format.returncode == 2 and bad_format.stdout == ""
     # argparse's wording of the choices varies between Python versions.
     assert bad_format.stderr.startswith("error: argument --format: invalid choice: 'pdf' (choose from ")
     assert bad_format.stderr.endswith(" (see python -m typedws asyncapi --help)\n")
     assert bad_format.stderr.count("\n") == 1
     assert_one_line_error(
-        run("asyncapi", "tests.test_asyncapi_apps:app", "--server", "http://x"),
+        run("asyncapi", "tests.asyncapi.apps:app", "--server", "http://x"),
         2,
         "a server URL looks like ws://HOST[:PORT][/PATH] or wss://...; got 'http://x'",
     )
     assert_one_line_error(
-        run("asyncapi", "tests.test_asyncapi_apps:app", "--server", "ws://a", "--server", "ws://b"),
+        run("asyncapi", "tests.asyncapi.apps:app", "--server", "ws://a", "--server", "ws://b"),
         2,
         "two servers named 'default'; name them: --server NAME=URL",
     )
@@ -143,7 +161,7 @@ def test_bad_options_are_one_line_errors_with_status_2() -> None:
 def test_an_output_file_that_cannot_be_written_is_status_1(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "docs.json"
     assert_one_line_error(
-        run("asyncapi", "tests.test_asyncapi_apps:app", "--output", str(target)),
+        run("asyncapi", "tests.asyncapi.apps:app", "--output", str(target)),
         1,
         f"cannot write {target}: No such file or directory",
     )

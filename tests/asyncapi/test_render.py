@@ -13,8 +13,8 @@ import yaml
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
-from tests import test_asyncapi_apps as apps
-from tests.test_asyncapi_apps import StubEndpoint
+from tests.asyncapi import apps
+from tests.asyncapi.apps import StubEndpoint
 from typedws import asyncapi
 
 TARGETS = apps.targets()
@@ -25,9 +25,16 @@ def doc(app: Any = apps.app, title: str = "Test") -> dict[str, Any]:
 
 
 def everything_shown(document: dict[str, Any]) -> list[str]:
-    """What a reader must find: every channel address, message title and field name."""
+    """What a reader must find: every channel address, handshake parameter, close code, credential, message title
+    and field name."""
     components = document.get("components", {})
     shown = [channel["address"] for channel in document["channels"].values()]
+    for channel in document["channels"].values():
+        shown.extend(channel.get("parameters", {}))
+        for part in ("query", "headers", "x-cookies"):
+            shown.extend(channel["bindings"]["ws"].get(part, {}).get("properties", {}))
+        shown.extend(str(entry["code"]) for entry in channel["x-close-codes"])
+    shown.extend(components.get("securitySchemes", {}))
     for message in components.get("messages", {}).values():
         shown.append(message["title"])
     for schema in components.get("schemas", {}).values():
@@ -95,9 +102,30 @@ def test_markdown_per_channel_has_message_tables_with_fields() -> None:
     rooms = text[text.index("### `/rooms/{room}`") : text.index("### `/board`")]
     assert "Client → server: [Join](#channel-rooms_room-message-Join)" in rooms
     assert "| `userName` | string | yes | pattern `^[a-z]+$` |  |" in rooms
-    assert "| `items` | array of [Item-Input](#schema-Item-Input) | yes | min items `1` |  |" in rooms
+    assert "| `items` | array of [ItemInput](#schema-ItemInput) | yes | min items `1` |  |" in rooms
     assert "| `name` | string | yes | min length `1`, max length `40` | What it is \\| a table cell must keep this pipe. |" in text
-    assert '<a id="schema-Item-Input"></a>\n\n### `Item-Input`' in text
+    assert '<a id="schema-ItemInput"></a>\n\n### `ItemInput`' in text
+
+
+def test_markdown_shows_the_handshake_the_credentials_and_the_close_codes() -> None:
+    text = asyncapi.to_markdown(doc(apps.secured_app))
+    assert "| `n` | path | integer | yes | ≥ `2` | The `n` path segment, matching `[0-9]+`. The room's number. |" in text
+    assert "| `limit` | query | integer | no | ≥ `1`, ≤ `100`, default `10` | How many lines. |" in text
+    assert "| `x-trace-id` | header | string | no | max length `64` |  |" in text
+    assert "| `session` | cookie | string | no |  |  |" in text
+    assert "- an API key in the `x-key` header (`APIKeyHeader`): The key you were given." in text
+    assert "- an OAuth2 token (`password` flow), with the scopes `chat` (`OAuth2PasswordBearer`)" in text
+    assert "| `4004` | No such room. |" in text
+
+
+def test_the_html_page_shows_the_handshake_the_credentials_and_the_close_codes() -> None:
+    html = asyncapi.to_html(doc(apps.secured_app))
+    assert (
+        '<tr><td class="name"><code>limit</code></td><td>query</td><td><code>integer</code></td><td><span class="muted">no</span></td>'
+        in html
+    )
+    assert "<li>an API key in the <code>x-key</code> header <code class=\"muted\">APIKeyHeader</code>: The key you were given.</li>" in html
+    assert "<tr><td><code>4004</code></td><td>No such room.</td></tr>" in html
 
 
 def test_a_payload_that_is_not_an_object_shows_its_type_and_rules() -> None:

@@ -7,7 +7,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 
-from tests import test_asyncapi_apps as apps
+from tests.asyncapi import apps
 from tests.support.servers import serve
 from typedws import asyncapi
 
