@@ -21,6 +21,7 @@ error's message: it may be logged.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -145,7 +146,7 @@ class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):
 
     def __init__(self, code: int, reason: str | None = None, *, action: str = "use") -> None:
         super().__init__(code, reason)
-        self.args = (f"cannot {action} the connection: it is closed (close code {code})",)
+        self.args: tuple[Any, ...] = (f"cannot {action} the connection: it is closed (close code {code})",)
 
 
 class SubscriptionOverflow(Exception):

@@ -13,13 +13,11 @@ app = Starlette(routes=[WebSocketRoute("/chat", chat)])
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, overload
+from types import MethodType
+from typing import Any, overload
 
-from starlette.websockets import WebSocket as StarletteWebSocket
-from starlette.websockets import WebSocketState
-from typing_extensions import Concatenate, Never, ParamSpec, TypeVar
+from typing_extensions import Concatenate, ParamSpec, TypeVar
 
 from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
 from .._websocket import WebSocket
@@ -32,6 +30,9 @@ InT = TypeVar("InT", covariant=True)
 OutT = TypeVar("OutT", contravariant=True)
 _I = TypeVar("_I")
 _O = TypeVar("_O")
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+_C = TypeVar("_C")
 _P = ParamSpec("_P")
 
 
@@ -46,6 +47,7 @@ class Endpoint(TypedRoute[InT, OutT]):
 
     Used in Starlette as `WebSocketRoute(path, endpoint)`, in FastAPI under
     `@app.websocket(path)`, where FastAPI fills the handler's other parameters.
+    The endpoint of a method is reached through an instance (`room.chat`).
     `info` holds the types, options and docstring.
     """
 
@@ -66,9 +68,14 @@ class Endpoint(TypedRoute[InT, OutT]):
             send_codec=read.send_codec,
             parameter=read.parameter,
             framework_signature=read.framework_signature,
+            method=read.method,
             caught_close_codes=caught_close_codes,
             max_size=max_size,
         )
+
+    def _bound_to(self, instance: object) -> Callable[..., Awaitable[None]]:
+        self._handler = MethodType(self._handler, instance)
+        return self._handler
 
     async def _run(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
         if not arguments:
@@ -81,46 +88,60 @@ class Endpoint(TypedRoute[InT, OutT]):
         await self._handler(**arguments)
 
 
-class EndpointDecorator(Protocol):
-    """What `endpoint(caught_close_codes=..., max_size=...)` returns: a decorator making an `Endpoint`."""
+class EndpointDecorator:
+    """`typedws.endpoint`: makes an `Endpoint` of `async def handler(..., ws: WebSocket[In, Out], ...) -> None`.
+
+    `In` and `Out` are read from the connection's annotation once, at
+    decoration (`str` is text, `bytes` is binary, `Any` is any JSON,
+    anything else is validated by Pydantic). Use bare (`@endpoint`) or with
+    options (`@endpoint(caught_close_codes=..., max_size=...)`). Raises
+    `TypeError` for a handler without a `WebSocket` parameter or with a type
+    Pydantic cannot validate. Type checkers see `In` and `Out` when the
+    connection is one of the first four parameters (a method's `self`, or
+    FastAPI's path parameters, may come before it).
+    """
+
+    def __init__(
+        self, *, caught_close_codes: CaughtCloseCodes | None = None, max_size: int | None = DEFAULT_MAX_SIZE
+    ) -> None:
+        self.caught_close_codes: CaughtCloseCodes | None = caught_close_codes
+        """The `caught_close_codes` of the endpoints made (`None`: the default, `"all"`)."""
+        self.max_size: int | None = max_size
+        """The `max_size` of the endpoints made."""
 
     @overload
     def __call__(
         self, handler: Callable[Concatenate[WebSocket[_I, _O], _P], Awaitable[None]], /
-    ) -> Endpoint[_I, _O]: ...
+    ) -> Endpoint[_I, _O]: ...  # the connection first
     @overload
-    def __call__(self, handler: Callable[..., Awaitable[None]], /) -> Endpoint[object, Never]: ...
+    def __call__(
+        self, handler: Callable[Concatenate[_A, WebSocket[_I, _O], _P], Awaitable[None]], /
+    ) -> Endpoint[_I, _O]: ...  # second: after a method's `self`, or a path parameter
+    @overload
+    def __call__(
+        self, handler: Callable[Concatenate[_A, _B, WebSocket[_I, _O], _P], Awaitable[None]], /
+    ) -> Endpoint[_I, _O]: ...  # third
+    @overload
+    def __call__(
+        self, handler: Callable[Concatenate[_A, _B, _C, WebSocket[_I, _O], _P], Awaitable[None]], /
+    ) -> Endpoint[_I, _O]: ...  # fourth
+    @overload
+    def __call__(
+        self, /, *, caught_close_codes: CaughtCloseCodes | None = None, max_size: int | None = DEFAULT_MAX_SIZE
+    ) -> EndpointDecorator: ...  # options: `@endpoint(max_size=...)`
+    def __call__(
+        self,
+        handler: Callable[..., Awaitable[None]] | None = None,
+        /,
+        *,
+        caught_close_codes: CaughtCloseCodes | None = None,
+        max_size: int | None = DEFAULT_MAX_SIZE,
+    ) -> Endpoint[Any, Any] | EndpointDecorator:
+        """Make the endpoint of `handler`, or, given options instead, a decorator that makes endpoints with them."""
+        if handler is None:
+            return EndpointDecorator(caught_close_codes=caught_close_codes, max_size=max_size)
+        return Endpoint[Any, Any](handler, caught_close_codes=self.caught_close_codes, max_size=self.max_size)
 
 
-@overload
-def endpoint(handler: Callable[Concatenate[WebSocket[_I, _O], _P], Awaitable[None]], /) -> Endpoint[_I, _O]: ...
-@overload
-def endpoint(handler: Callable[..., Awaitable[None]], /) -> Endpoint[object, Never]: ...
-@overload
-def endpoint(
-    *, caught_close_codes: CaughtCloseCodes | None = None, max_size: int | None = DEFAULT_MAX_SIZE
-) -> EndpointDecorator: ...
-def endpoint(
-    handler: Callable[..., Awaitable[None]] | None = None,
-    /,
-    *,
-    caught_close_codes: CaughtCloseCodes | None = None,
-    max_size: int | None = DEFAULT_MAX_SIZE,
-) -> Endpoint[Any, Any] | EndpointDecorator:
-    """Make a typed WebSocket endpoint of `async def handler(ws: WebSocket[In, Out], ...) -> None`.
-
-    `In` and `Out` are read from the annotation once, here (`str` is text,
-    `bytes` is binary, `Any` is any JSON, anything else is validated by
-    Pydantic). Use bare (`@endpoint`) or with options
-    (`@endpoint(caught_close_codes=..., max_size=...)`). Raises `TypeError`
-    for a handler without a `WebSocket` parameter or with a type Pydantic
-    cannot validate. mypy sees `In` and `Out` when the connection is the
-    first parameter.
-    """
-    if handler is not None:
-        return Endpoint(handler)
-
-    def decorate(handler: Callable[..., Awaitable[None]], /) -> Endpoint[Any, Any]:
-        return Endpoint(handler, caught_close_codes=caught_close_codes, max_size=max_size)
-
-    return decorate
+endpoint: EndpointDecorator = EndpointDecorator()
+"""Make a typed WebSocket endpoint: `@endpoint` or `@endpoint(caught_close_codes=..., max_size=...)`."""

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
-from typing_extensions import TypeVar
+from typing_extensions import Self, TypeVar
 
 from .._codecs import Codec
 from .._options import CaughtCloseCodes, checked_caught_codes, checked_max_size
@@ -30,6 +31,14 @@ class TypedRoute(Generic[InT, OutT]):
     """What the endpoint receives and sends, its options and its docstring."""
     __name__: str
     """The handler's name (Starlette names routes after it)."""
+    __qualname__: str
+    """The handler's qualified name."""
+    __wrapped__: Callable[..., Awaitable[object]]
+    """The handler (bound to its instance, for a method's endpoint reached through one)."""
+    _method: bool = False
+    """Whether the handler is a method: the endpoint then serves through an instance (`room.chat`)."""
+    _instance: object = None
+    """The instance a method endpoint is bound to."""
 
     def _bind(
         self,
@@ -40,9 +49,11 @@ class TypedRoute(Generic[InT, OutT]):
         send_codec: Codec[OutT],
         parameter: str,
         framework_signature: inspect.Signature,
+        method: bool,
         caught_close_codes: CaughtCloseCodes | None,
         max_size: int | None,
     ) -> None:
+        self._method = method
         self._caught_close_codes = checked_caught_codes(caught_close_codes)
         self._max_size = checked_max_size(max_size)
         functools.update_wrapper(self, handler)
@@ -66,12 +77,44 @@ class TypedRoute(Generic[InT, OutT]):
         info = self.info
         return f"<typedws {info.kind} {info.name} receive={info.receive_codec.name} send={info.send_codec.name}>"
 
-    @overload
-    async def __call__(self, scope: Scope, receive: Receive, send: Send, /) -> None: ...
-    @overload
-    async def __call__(self, /, **arguments: Any) -> None: ...
-    async def __call__(self, /, *asgi: Any, **arguments: Any) -> None:
-        """Serve one connection: as an ASGI app `(scope, receive, send)`, or as FastAPI calls it (keywords)."""
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> Self:
+        """The endpoint of a method, reached through an instance: it serves that instance's method.
+
+        As a function in a class body becomes a bound method; an endpoint of
+        a plain function is returned as it is.
+        """
+        if instance is None or not self._method:
+            return self
+        bound = copy.copy(self)
+        bound._instance = instance
+        bound.__wrapped__ = bound._bound_to(instance)
+        return bound
+
+    def _bound_to(self, instance: object) -> Callable[..., Awaitable[object]]:
+        """Bind the handler (and hooks) of this copy to `instance`; return the bound handler."""
+        raise NotImplementedError
+
+    def _check_bound(self) -> None:
+        if self._method and self._instance is None:
+            owner = self.__qualname__.rpartition(".")[0]
+            raise TypeError(
+                f"{self.__qualname__}() is a method: route the endpoint of an instance,"
+                f" such as `{owner}().{self.__name__}`, not the class's"
+            )
+
+    if TYPE_CHECKING:  # the face type checkers see: an ASGI app (FastAPI's keyword calls are no use to anyone else)
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send, /) -> None:
+            """Serve one connection, as an ASGI app."""
+
+    else:
+
+        async def __call__(self, /, *asgi, **arguments):
+            """Serve one connection: as an ASGI app `(scope, receive, send)`, or as FastAPI calls it (keywords)."""
+            await self._call(asgi, arguments)
+
+    async def _call(self, asgi: tuple[Any, ...], arguments: dict[str, Any]) -> None:
+        self._check_bound()
         if not arguments:
             scope, receive, send = asgi
             if scope["type"] != "websocket":  # served as a whole app rather than through a route
@@ -83,7 +126,8 @@ class TypedRoute(Generic[InT, OutT]):
         if not isinstance(websocket, StarletteWebSocket):
             raise TypeError(f"{self.info.name} expects a starlette WebSocket as {self._parameter!r}")
         # Built on the raw ASGI callables: Starlette's per-message state tracking is redundant here.
-        ws = self._connect(websocket.scope, websocket._receive, websocket._send)
+        receive, send = websocket._receive, websocket._send  # pyright: ignore[reportPrivateUsage]
+        ws = self._connect(websocket.scope, receive, send)
         # A dependency may have accepted the connection already.
         ws.client_state = websocket.client_state
         ws.application_state = websocket.application_state
