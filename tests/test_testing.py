@@ -16,7 +16,7 @@ from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 import typedws
-from typedws import InvalidMessage, WebSocket, WebSocketDisconnect
+from typedws import InvalidMessage, WebSocket, WebSocketClosed, WebSocketDisconnect
 from typedws.testing import AsyncTestClient, TestClient
 
 pytestmark = pytest.mark.anyio
@@ -87,12 +87,9 @@ async def pusher(ws: WebSocket[str, str]) -> None:
 async def watcher(ws: WebSocket[str, str]) -> None:
     try:
         async with ws:
-            try:
-                async for _ in ws:
-                    pass
-            except WebSocketDisconnect as disconnect:
-                events.append(f"left with {disconnect.code}")
-                raise
+            async for _ in ws:
+                pass
+            events.append(f"left with {ws.close_code}")
     finally:
         events.append("watcher ended")
 
@@ -177,19 +174,16 @@ def test_iteration_ends_on_a_normal_close_and_raises_on_others() -> None:
         for text in ("a", "b"):
             session.send(text)
         session.close()
-        session_frames: list[str] = []
-        with pytest.raises(RuntimeError, match="this session has closed it"):
-            session_frames.extend(session)
+        assert list(session) == []  # the session's own close ends its iteration
+        with pytest.raises(WebSocketClosed, match="it is closed"):
+            session.receive()
     with TestClient(app).websocket_connect("/handshake") as session:
         assert list(session) == ["? ? ?"]
     with TestClient(app).websocket_connect("/ping", send_type=Ping, receive_type=Pong) as pings:
         pings.send(Ping(n=1))
         pings.send(Ping(n=-1))
-        received: list[Pong] = []
-        with pytest.raises(WebSocketDisconnect) as closed:
-            received.extend(pings)
-        assert received == [Pong(n=2)]
-        assert closed.value.code == 4000
+        assert list(pings) == [Pong(n=2)]  # every close code ends the iteration by default
+        assert pings.close_code == 4000
 
 
 def test_the_close_codes_that_end_iteration_can_be_chosen() -> None:
@@ -199,7 +193,16 @@ def test_the_close_codes_that_end_iteration_can_be_chosen() -> None:
         pings.send(Ping(n=1))
         pings.send(Ping(n=-1))
         assert list(pings) == [Pong(n=2)]
-    with pytest.raises(TypeError, match="caught_close_codes must be close codes"):
+    with TestClient(app).websocket_connect(
+        "/ping", send_type=Ping, receive_type=Pong, caught_close_codes=[1000]
+    ) as pings:
+        pings.send(Ping(n=1))
+        pings.send(Ping(n=-1))
+        received: list[Pong] = []
+        with pytest.raises(WebSocketDisconnect) as closed:
+            received.extend(pings)
+        assert (received, closed.value.code) == ([Pong(n=2)], 4000)
+    with pytest.raises(TypeError, match='caught_close_codes must be "all" or close codes'):
         TestClient(app).websocket_connect("/ping", caught_close_codes=4000)  # type: ignore[call-overload]
 
 
@@ -248,11 +251,8 @@ async def test_async_round_trip_and_iteration() -> None:
         assert await session.receive() == Pong(n=2)
         await session.send(Ping(n=2))
         await session.send(Ping(n=-1))
-        received = []
-        with pytest.raises(WebSocketDisconnect) as closed:
-            async for pong in session:
-                received.append(pong)
-        assert (received, closed.value.code) == ([Pong(n=3)], 4000)
+        received = [pong async for pong in session]
+        assert (received, session.close_code) == ([Pong(n=3)], 4000)
 
 
 async def test_async_lifespan_runs_and_its_state_reaches_connections() -> None:
@@ -268,12 +268,12 @@ async def test_leaving_the_block_closes_and_waits_for_the_handler() -> None:
     async with AsyncTestClient(app).websocket_connect("/watcher") as session:
         await session.send("hello")
         await session.close(4001, "bye")
-        with pytest.raises(RuntimeError, match="this session has closed it"):
+        with pytest.raises(WebSocketClosed, match="it is closed"):
             await session.send("more")
     assert events == ["left with 4001", "watcher ended"]
     async with AsyncTestClient(app).websocket_connect("/watcher"):
         pass
-    assert events[2:] == ["watcher ended"]
+    assert events[2:] == ["left with 1000", "watcher ended"]
 
 
 async def test_async_iteration_ends_on_the_chosen_close_codes() -> None:

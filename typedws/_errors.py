@@ -9,7 +9,7 @@ What to catch, at a glance::
     │   ├── InvalidMessage       well-formed JSON that fails validation (errors)          1007
     │   └── MessageTooLarge      larger than the connection's max_size (size, max_size)   1009
     ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
-    │   └── WebSocketClosed      ... and this side (or the server) had closed it: a receive or send came after
+    │   └── WebSocketClosed      a receive or send after the connection ended (either side's close)
     │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
     └── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
 
@@ -136,12 +136,14 @@ def _describe(detail: ErrorDetails) -> str:
 
 
 class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):
-    """A receive or send on a connection that this side (or the server) has closed already.
+    """A receive or send on a connection that has ended already: closed by this side, or by the server,
+    or after the peer's close was received.
 
     A `WebSocketDisconnect`, so that one `except WebSocketDisconnect:` catches
     every way a connection ends, and Starlette 1.x's `WebSocketDisconnected`
-    (a `RuntimeError`), which Starlette raises in the same case. `code` and
-    `reason` are those of the close.
+    (a `RuntimeError`), which Starlette raises in the same cases. `code` and
+    `reason` are those of the close. The close policy never lets it out of a
+    handler: whatever ended the connection was seen first.
     """
 
     def __init__(self, code: int, reason: str | None = None, *, action: str = "use") -> None:

@@ -23,10 +23,12 @@ from websockets.asyncio.client import connect as websockets_connect
 from websockets.datastructures import HeadersLike
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 from websockets.extensions import ClientExtensionFactory
+from websockets.frames import Close
+from websockets.protocol import State
 
 from ._close import Ending, ending_of, truncate_reason
 from ._codecs import Codec, codecs_for
-from ._errors import MalformedMessage, MessageError, MessageTooLarge
+from ._errors import MalformedMessage, MessageError, MessageTooLarge, WebSocketClosed
 from ._options import DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions, checked_caught_codes, checked_max_size
 
 __all__ = ["ClientOptions", "ClientWebSocket", "connect"]
@@ -190,13 +192,26 @@ class ClientWebSocket(Generic[InT, OutT]):
 
     @property
     def close_code(self) -> int | None:
-        """The code of the server's close (1006 when the connection dropped without one); `None` while it is open."""
-        return self.connection.close_code
+        """The code the connection ended with, from whichever side closed first; `None` while it is open.
+
+        1006 when it dropped without a close frame.
+        """
+        close = self._close_frame()
+        return None if close is None else close.code
 
     @property
     def close_reason(self) -> str | None:
-        """The reason of the server's close (`""` when none was given); `None` while it is open."""
-        return self.connection.close_reason
+        """The reason the connection ended with (`""` when none was given); `None` while it is open."""
+        close = self._close_frame()
+        return None if close is None else close.reason
+
+    def _close_frame(self) -> Close | None:
+        protocol = self.connection.protocol
+        if protocol.state is not State.CLOSED:
+            return None
+        if protocol.close_sent is not None and not protocol.close_rcvd_then_sent:
+            return protocol.close_sent
+        return protocol.close_rcvd or Close(status.WS_1006_ABNORMAL_CLOSURE, "")
 
     async def end(self, exc: BaseException) -> Ending:
         """Close the connection as the exception that stopped the `async with` block calls for; return how it ended.
@@ -214,19 +229,27 @@ class ClientWebSocket(Generic[InT, OutT]):
     def _error_of(self, closed: ConnectionClosed) -> Exception:
         """What a failed receive raises: the message error that made the protocol layer close (once), or the disconnect."""
         cause = closed.__cause__
-        if not self._close_reported:
-            self._close_reported = True
-            if isinstance(cause, PayloadTooBig) and self.max_size is not None:
-                # A compressed message is refused while inflating it, before its size is known.
-                size = None if cause.size is None else cause.size + (cause.current_size or 0)
-                return MessageTooLarge(size, self.max_size)
-            if isinstance(cause, UnicodeDecodeError):
-                return MalformedMessage("invalid UTF-8 in a text frame")
+        if self._close_reported:
+            close = self._close_frame() or Close(status.WS_1006_ABNORMAL_CLOSURE, "")
+            return WebSocketClosed(close.code, close.reason, action="use")
+        self._close_reported = True
+        if isinstance(cause, PayloadTooBig) and self.max_size is not None:
+            # A compressed message is refused while inflating it, before its size is known.
+            size = None if cause.size is None else cause.size + (cause.current_size or 0)
+            return MessageTooLarge(size, self.max_size)
+        if isinstance(cause, UnicodeDecodeError):
+            return MalformedMessage("invalid UTF-8 in a text frame")
         return _disconnect_of(closed)
 
 
 def _disconnect_of(closed: ConnectionClosed) -> WebSocketDisconnect:
-    """The disconnect to raise for a closed connection: the server's close code, or 1006 when it sent none."""
+    """The disconnect to raise for a closed connection, as the server side raises it.
+
+    `WebSocketClosed` with this side's code when this side closed first; else
+    the server's close code, or 1006 when the connection dropped without one.
+    """
+    if closed.sent is not None and not closed.rcvd_then_sent:
+        return WebSocketClosed(closed.sent.code, closed.sent.reason)
     if closed.rcvd is None:
         return WebSocketDisconnect(status.WS_1006_ABNORMAL_CLOSURE)
     return WebSocketDisconnect(closed.rcvd.code, closed.rcvd.reason)

@@ -12,6 +12,8 @@ from anyio.abc import TaskGroup
 from starlette import testclient as starlette_testclient
 from starlette.types import ASGIApp, Message, Scope
 from starlette.websockets import WebSocketDisconnect
+
+from .._errors import WebSocketClosed
 from typing_extensions import Self, TypeVar
 
 from .._codecs import Codec
@@ -46,10 +48,9 @@ class _Closed:
         self.code = code
         self.reason = reason
 
-    def error(self) -> Exception:
-        if self.by_server:
-            return WebSocketDisconnect(self.code, self.reason)
-        return RuntimeError("cannot use the connection: this session has closed it")
+    def error(self) -> WebSocketClosed:
+        """What a use of the ended connection raises, as on the server side."""
+        return WebSocketClosed(self.code, self.reason)
 
 
 class _Session(Generic[RecvT, SendT]):
@@ -68,6 +69,16 @@ class _Session(Generic[RecvT, SendT]):
         """The subprotocol the app chose when accepting, if any."""
         self._closed: _Closed | None = None
 
+    @property
+    def close_code(self) -> int | None:
+        """The code the connection ended with, from whichever side closed first; `None` while it is open."""
+        return None if self._closed is None else self._closed.code
+
+    @property
+    def close_reason(self) -> str | None:
+        """The reason the connection ended with (`""` when none was given); `None` while it is open."""
+        return None if self._closed is None else self._closed.reason
+
     def _event_of(self, frame: str | bytes) -> Message:
         """The event that brings `frame` to the app; raises once the connection is closed."""
         if self._closed is not None:
@@ -81,7 +92,7 @@ class _Session(Generic[RecvT, SendT]):
             return frame_of(message)
         if kind == "websocket.close":
             self._closed = _Closed(True, message.get("code", 1000), message.get("reason") or "")
-            raise self._closed.error()
+            raise WebSocketDisconnect(self._closed.code, self._closed.reason)
         raise RuntimeError(f"unexpected ASGI message from the app: {kind!r}")
 
     def _closed_by_us(self, code: int, reason: str | None) -> str:

@@ -23,6 +23,7 @@ from typedws import (
     MessageTooLarge,
     UnexpectedFrame,
     WebSocket,
+    WebSocketClosed,
     WebSocketDisconnect,
 )
 from typedws.client import ClientWebSocket, connect
@@ -142,17 +143,31 @@ async def test_a_normal_close_by_the_server_ends_iteration_and_the_block_quietly
 
 @pytest.mark.anyio
 async def test_the_servers_close_code_and_reason_surface_as_a_disconnect(server: Running) -> None:
-    with pytest.raises(WebSocketDisconnect) as caught:
-        async with connect(f"{server.url}/close?code=4000&reason=bye", receive_type=Reply) as ws:
+    async with connect(f"{server.url}/close?code=4000&reason=bye", receive_type=Reply) as ws:
+        with pytest.raises(WebSocketDisconnect) as caught:
             await ws.receive()
     assert (caught.value.code, caught.value.reason) == (4000, "bye")
+    assert (ws.close_code, ws.close_reason) == (4000, "bye")
 
 
 @pytest.mark.anyio
-async def test_caught_close_codes_can_be_chosen(server: Running) -> None:
+async def test_by_default_every_server_close_ends_the_block_quietly_and_close_code_tells_which(server: Running) -> None:
+    async with connect(f"{server.url}/close?code=4000&reason=bye", receive_type=Reply) as ws:
+        async for _ in ws:
+            raise AssertionError("the server sent nothing")
+    assert (ws.close_code, ws.close_reason) == (4000, "bye")
+
+
+@pytest.mark.anyio
+async def test_with_chosen_close_codes_another_code_raises_out_of_the_block(server: Running) -> None:
     async with connect(f"{server.url}/close?code=4000", receive_type=Reply, caught_close_codes=[4000]) as ws:
         async for _ in ws:
             raise AssertionError("the server sent nothing")
+    with pytest.raises(WebSocketDisconnect) as caught:
+        async with connect(f"{server.url}/close?code=4001", receive_type=Reply, caught_close_codes=[4000]) as ws:
+            async for _ in ws:
+                raise AssertionError("the server sent nothing")
+    assert caught.value.code == 4001
 
 
 BAD_FRAMES = [
@@ -173,21 +188,32 @@ async def test_a_bad_server_message_raises_its_error_and_closes_with_its_code(
     error: type[MessageError],
     code: int,
 ) -> None:
-    with pytest.raises(error) as caught:
-        async with connect(server.url + path, receive_type=receive_type) as ws:
+    raised: list[MessageError] = []
+    async with connect(server.url + path, receive_type=receive_type) as ws:
+        try:
             await ws.receive()
-    assert caught.value.close_code == code
-    assert server.app.close_seen() == (code, caught.value.reason)
+        except MessageError as bad:
+            raised.append(bad)
+            raise  # uncaught in the block: the connection closes with its code, quietly
+    assert [type(bad) for bad in raised] == [error]
+    assert raised[0].close_code == code
+    assert server.app.close_seen() == (code, raised[0].reason)
+    assert ws.close_code == code
 
 
 @pytest.mark.anyio
 async def test_a_bad_server_message_during_iteration_closes_with_its_code(server: Running) -> None:
     received: list[Reply] = []
-    with pytest.raises(InvalidMessage):
-        async with connect(server.url + say("[]"), receive_type=Reply) as ws:
+    raised: list[type[Exception]] = []
+    async with connect(server.url + say("[]"), receive_type=Reply) as ws:
+        try:
             async for reply in ws:
                 received.append(reply)
+        except InvalidMessage as error:
+            raised.append(type(error))
+            raise
     assert received == []
+    assert raised == [InvalidMessage]
     assert server.app.close_seen() == (1007, "invalid message")
 
 
@@ -207,10 +233,11 @@ async def test_a_caught_message_error_keeps_the_connection(server: Running) -> N
 async def test_a_message_over_max_size_raises_message_too_large_and_closes_with_1009(
     server: Running, compression: str | None
 ) -> None:
-    with pytest.raises(MessageTooLarge) as caught:
-        big = f"{server.url}/big?size=1000"
-        async with connect(big, receive_type=Reply, max_size=200, compression=compression) as ws:
+    big = f"{server.url}/big?size=1000"
+    async with connect(big, receive_type=Reply, max_size=200, compression=compression) as ws:
+        with pytest.raises(MessageTooLarge) as caught:
             await ws.receive()
+    assert ws.close_code == 1009
     assert caught.value.max_size == 200
     assert caught.value.close_code == 1009
     assert server.app.close_seen()[0] == 1009
@@ -226,7 +253,7 @@ async def test_a_message_too_large_is_raised_once_then_the_disconnect(server: Ru
                 await ws.receive()
             except (MessageError, WebSocketDisconnect) as error:
                 errors.append(type(error))
-    assert errors == [MessageTooLarge, WebSocketDisconnect, WebSocketDisconnect]
+    assert errors == [MessageTooLarge, WebSocketClosed, WebSocketClosed]
     assert server.app.close_seen()[0] == 1009
 
 
@@ -256,14 +283,15 @@ async def test_close_sends_the_code_and_reason(server: Running) -> None:
 
 
 @pytest.mark.anyio
-async def test_after_the_close_receive_raises_the_disconnect(server: Running) -> None:
+async def test_after_its_own_close_receive_and_send_raise_websocket_closed_as_on_the_server(server: Running) -> None:
     async with connect(f"{server.url}/echo", receive_type=Reply) as ws:
         await ws.close(4001)
-        with pytest.raises(WebSocketDisconnect) as caught:
+        with pytest.raises(WebSocketClosed) as caught:
             await ws.receive()
-        with pytest.raises(WebSocketDisconnect):
+        with pytest.raises(WebSocketClosed):
             await ws.send("late")
     assert caught.value.code == 4001
+    assert isinstance(caught.value, RuntimeError)  # as Starlette's WebSocketDisconnected is
 
 
 @pytest.mark.anyio
@@ -303,11 +331,10 @@ async def test_a_bad_message_in_a_task_group_closes_with_its_code(server: Runnin
     async def read(ws: ClientWebSocket[Reply, str]) -> None:
         await ws.receive()
 
-    with pytest.raises(ExceptionGroup) as raised:
-        async with connect(server.url + say("[]"), receive_type=Reply) as ws, anyio.create_task_group() as tasks:
-            tasks.start_soon(read, ws)
-    assert [type(error) for error in raised.value.exceptions] == [InvalidMessage]
+    async with connect(server.url + say("[]"), receive_type=Reply) as ws, anyio.create_task_group() as tasks:
+        tasks.start_soon(read, ws)
     assert server.app.close_seen() == (1007, "invalid message")
+    assert ws.close_code == 1007
 
 
 @pytest.mark.anyio
@@ -331,7 +358,7 @@ def test_bad_arguments_are_refused_before_connecting() -> None:
         connect("ws://127.0.0.1:9/", receive_type="xml")  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="max_size"):
         connect("ws://127.0.0.1:9/", max_size=0)
-    with pytest.raises(TypeError, match=r"caught_close_codes must be close codes \(ints\)"):
+    with pytest.raises(TypeError, match=r"caught_close_codes must be \"all\" or close codes \(ints\)"):
         connect("ws://127.0.0.1:9/", caught_close_codes=1000)  # type: ignore[call-overload]
 
 
@@ -346,8 +373,8 @@ async def test_invalid_utf8_in_a_text_frame_raises_malformed_message_and_closes_
 
     async with websockets_serve(handler, "127.0.0.1", 0) as raw_server:
         port = next(iter(raw_server.sockets)).getsockname()[1]
-        with pytest.raises(MalformedMessage) as caught:
-            async with connect(f"ws://127.0.0.1:{port}/", receive_type="text") as ws:
+        async with connect(f"ws://127.0.0.1:{port}/", receive_type="text") as ws:
+            with pytest.raises(MalformedMessage) as caught:
                 await ws.receive()
-    assert caught.value.close_code == 1007
+    assert caught.value.close_code == ws.close_code == 1007
     assert closed == [1007]

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from examples.quickstart import Command, Event, Join, Say, app
 from typedws.testing import TestClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
 

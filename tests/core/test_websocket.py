@@ -16,7 +16,15 @@ from typing_extensions import TypedDict
 
 import typedws
 from tests.support.apps import Aliased, Chat, Join, Measurement, Say, app_of, echo_app
-from typedws import InvalidMessage, MalformedMessage, MessageError, MessageTooLarge, UnexpectedFrame, WebSocket
+from typedws import (
+    InvalidMessage,
+    MalformedMessage,
+    MessageError,
+    MessageTooLarge,
+    UnexpectedFrame,
+    WebSocket,
+    WebSocketClosed,
+)
 
 SCOPE: Scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b""}
 
@@ -43,7 +51,8 @@ def close_of(session: Any) -> tuple[int, str]:
 def test_default_types_are_text() -> None:
     ws = WebSocket(SCOPE, _never, _never)
     assert ws.receive_codec.name == ws.send_codec.name == "text"
-    assert ws.caught_close_codes == frozenset(typedws.DEFAULT_CAUGHT_CLOSE_CODES)
+    assert typedws.DEFAULT_CAUGHT_CLOSE_CODES == "all"
+    assert all(code in ws.caught_close_codes for code in (1000, 1001, 1005, 1006, 1011, 4000, 4999))
     assert ws.max_size == typedws.DEFAULT_MAX_SIZE == 1024 * 1024
 
 
@@ -66,7 +75,7 @@ def test_codecs_are_built_once_per_type() -> None:
 @pytest.mark.parametrize("name", ["xml", "TEXT", "binary", ""])
 def test_unknown_name_is_a_value_error_naming_the_accepted_forms(name: str) -> None:
     anything: Any = name
-    with pytest.raises(ValueError, match="expected 'text', 'bytes', 'json', a class"):
+    with pytest.raises(ValueError, match="expected 'text', 'bytes', 'json', 'event', a type"):
         WebSocket(SCOPE, _never, _never, value_type=anything)
 
 
@@ -339,21 +348,56 @@ def test_caught_disconnects_end_iteration_and_async_with_quietly(code: int) -> N
     assert after == ["loop ended", "block ended"]
 
 
-def test_other_disconnect_codes_raise_from_the_iteration_with_the_code() -> None:
-    raised: list[int] = []
+def test_by_default_every_close_code_ends_the_iteration_quietly_and_close_code_tells_which() -> None:
+    seen: list[tuple[int | None, str | None]] = []
 
     async def handler(ws: WebSocket[Any, Any]) -> None:
         async with ws:
-            try:
-                async for _ in ws:
-                    pass
-            except WebSocketDisconnect as exc:
-                raised.append(exc.code)
-                raise  # `async with` ends quietly all the same: the peer leaving is not the server's error
+            assert (ws.close_code, ws.close_reason) == (None, None)
+            async for _ in ws:
+                pass
+            seen.append((ws.close_code, ws.close_reason))
 
     with connect(app_of(handler)) as session:
+        session.close(4000, "bye")
+    assert seen == [(4000, "bye")]
+
+
+def test_with_explicit_codes_another_code_raises_out_of_the_iteration_and_out_of_async_with() -> None:
+    raised: list[str] = []
+
+    async def handler(ws: WebSocket[Any, Any]) -> None:
+        try:
+            async with ws:
+                try:
+                    async for _ in ws:
+                        pass
+                except WebSocketDisconnect as exc:
+                    raised.append(f"iteration {exc.code}")
+                    raise
+        except WebSocketDisconnect as exc:
+            raised.append(f"block {exc.code}")
+
+    with connect(app_of(handler, caught_close_codes=(1000, 1001))) as session:
         session.close(4000)
-    assert raised == [4000]
+    assert raised == ["iteration 4000", "block 4000"]
+
+
+@pytest.mark.parametrize("spelling", ["all", all])
+def test_all_in_either_spelling_catches_every_code_4000_to_4999_included(spelling: Any) -> None:
+    ended: list[int | None] = []
+
+    async def handler(ws: WebSocket[Any, Any]) -> None:
+        async with ws:
+            async for _ in ws:
+                pass
+        ended.append(ws.close_code)
+
+    app = app_of(handler, caught_close_codes=spelling)
+    for code in (1000, 1011, 4000, 4999):
+        with connect(app) as session:
+            session.close(code)
+    assert ended == [1000, 1011, 4000, 4999]
 
 
 def test_caught_close_codes_are_configurable() -> None:
@@ -412,7 +456,7 @@ def test_ensure_closed_is_idempotent_and_safe_after_the_peer_left() -> None:
         await ws.ensure_closed(4001, "done")
         await ws.ensure_closed()
         await ws.close()  # a second explicit close is a usage error
-    with pytest.raises(RuntimeError, match="the connection is closed"), connect(app_of(closer)) as session:
+    with pytest.raises(WebSocketClosed, match="it is closed"), connect(app_of(closer)) as session:
         assert close_of(session) == (4001, "done")
 
 
@@ -454,7 +498,7 @@ def test_state_errors_are_clear() -> None:
             await ws.send("early")
         await ws.accept()
         await ws.close()
-        with pytest.raises(RuntimeError, match="the connection is closed"):
+        with pytest.raises(WebSocketClosed, match=r"cannot send on the connection: it is closed \(close code 1000\)"):
             await ws.send("late")
 
     with connect(app_of(handler)) as session:
@@ -598,7 +642,7 @@ async def test_a_peer_leaving_during_the_handshake_gives_every_call_the_same_clo
     assert sent == []
 
 
-def test_once_the_peer_left_every_send_raises_its_disconnect_whatever_the_server_does() -> None:
+def test_once_the_peer_left_every_send_raises_its_disconnect_and_close_does_nothing() -> None:
     """Starlette's TestClient, unlike uvicorn, takes a send after the peer left without complaint."""
     codes: list[int] = []
 
@@ -610,17 +654,17 @@ def test_once_the_peer_left_every_send_raises_its_disconnect_whatever_the_server
                 lambda: ws.send("late"),
                 lambda: ws.send_text("late"),
                 lambda: ws.send_event({"type": "websocket.send", "text": "late"}),
-                ws.close,
             ]
             for send in sends:
                 try:
                     await send()
                 except WebSocketDisconnect as left:
                     codes.append(left.code)
+            await ws.close()  # Starlette's pattern, `async for ...` then `close()`: harmless once the peer left
 
     with connect(app_of(handler)) as session:
         session.close(4001)
-    assert codes == [4001] * 4
+    assert codes == [4001] * 3
 
 
 def test_async_with_keeps_an_explicit_accept_and_a_second_accept_is_refused() -> None:
@@ -658,8 +702,8 @@ def test_raw_events_are_checked_against_the_state() -> None:
     [
         ({"max_size": -1}, ValueError, "max_size must be a positive number of bytes or None, got -1"),
         ({"max_size": "1 MiB"}, ValueError, "max_size must be a positive number of bytes or None, got '1 MiB'"),
-        ({"caught_close_codes": 1000}, TypeError, r"caught_close_codes must be close codes \(ints\)"),
-        ({"caught_close_codes": "1000"}, TypeError, r"caught_close_codes must be close codes \(ints\)"),
+        ({"caught_close_codes": 1000}, TypeError, r"caught_close_codes must be \"all\" or close codes \(ints\)"),
+        ({"caught_close_codes": "1000"}, TypeError, r"caught_close_codes must be \"all\" or close codes \(ints\)"),
     ],
 )
 def test_bad_options_are_refused_with_exact_messages(options: dict[str, Any], error: type[Exception], message: str) -> None:

@@ -18,7 +18,7 @@ from starlette.types import Message
 from examples.chat.messages import CLIENT_MESSAGES, SERVER_MESSAGES, ClientMessage, Join, Joined, Left, Said, Users
 from examples.chat.rooms import Rooms
 from examples.chat.session import Outbox, Session
-from tests.test_chat_rooms import Inbox
+from tests.demo.test_chat_rooms import Inbox
 from typedws import Hub, WebSocket
 
 pytestmark = pytest.mark.anyio

@@ -15,7 +15,7 @@ import pytest
 
 from examples.chat.messages import Error, Join, Joined, Left, Say, Users
 from tests.support.servers import ChildProcess, child_process
-from tests.test_chat import WAIT, assert_said, chat_client, join, receive_until
+from tests.demo.test_chat import WAIT, assert_said, chat_client, join, receive_until
 
 pytestmark = pytest.mark.anyio
 

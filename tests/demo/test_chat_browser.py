@@ -15,7 +15,7 @@ from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_pla
 
 from examples.chat.messages import Say
 from tests.support.programs import require_program
-from tests.test_chat import chat_client, join, running_chat
+from tests.demo.test_chat import chat_client, join, running_chat
 
 pytestmark = pytest.mark.anyio
 
