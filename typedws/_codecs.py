@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeAlias
 
 import pydantic_core
-from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter, ValidationError
+from pydantic import PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 from starlette.types import Message
 from typing_extensions import TypeVar
@@ -154,7 +154,7 @@ class PydanticCodec(Codec[T]):
             self._validate_python: Callable[..., T] = adapter.validator.validate_python
             self._to_json: Callable[..., bytes] = adapter.serializer.to_json
         except PydanticUserError as error:
-            raise TypeError(f"cannot use {value_type!r} as a value type: {error}") from None
+            raise _not_validated(value_type, error) from None
         if _writes_nan_tokens(adapter.core_schema) or _writes_nan_tokens(getattr(adapter, "_config", None)):
             raise TypeError(
                 f"cannot use {value_type!r} as a value type: it sets ser_json_inf_nan='constants', which writes"
@@ -200,6 +200,19 @@ class PydanticCodec(Codec[T]):
         except PydanticSerializationError as error:
             raise TypeError(f"cannot send {type(value).__name__} as {self.name}: {error}") from None
         return data.decode()
+
+
+def _not_validated(value_type: object, error: PydanticUserError) -> TypeError:
+    """A one-line error for a type Pydantic refuses, saying what to write instead where that is known."""
+    refused = f"cannot use {display_name(value_type)} as a value type"
+    if error.code == "typed-dict-version":
+        return TypeError(f"{refused}: before Python 3.12, Pydantic needs `from typing_extensions import TypedDict`")
+    if error.code == "schema-for-unknown-type":
+        return TypeError(
+            f"{refused}: Pydantic cannot validate it; use a Pydantic model, a dataclass, a TypedDict"
+            " (from typing_extensions), a pydantic.TypeAdapter or a typedws.Codec"
+        )
+    return TypeError(f"{refused}: Pydantic cannot validate it ({error.message.splitlines()[0]})")
 
 
 def _writes_nan_tokens(schema: object) -> bool:
@@ -299,8 +312,8 @@ def _resolve(value_type: Any) -> Codec[Any]:
         raise TypeError(f"{value_type!r} is not a value type; expected {_ACCEPTED}")
     try:
         adapter: TypeAdapter[Any] = TypeAdapter(value_type)
-    except (PydanticSchemaGenerationError, PydanticUserError) as error:
-        raise TypeError(f"cannot use {value_type!r} as a value type: Pydantic cannot validate it ({error})") from None
+    except PydanticUserError as error:  # PydanticSchemaGenerationError included
+        raise _not_validated(value_type, error) from None
     codec = PydanticCodec(adapter)
     try:
         _CODECS[value_type] = codec

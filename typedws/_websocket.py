@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, Generic, Literal, NoReturn, cast, overload
 
 from anyio.lowlevel import checkpoint
-from pydantic import TypeAdapter
+from pydantic import GetCoreSchemaHandler, TypeAdapter
 from starlette import status
 from starlette.datastructures import URL, Address, Headers, QueryParams, State
 from starlette.requests import HTTPConnection
@@ -518,6 +518,14 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         return self is other
 
     __hash__ = object.__hash__
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: GetCoreSchemaHandler) -> NoReturn:
+        """Refuse to be a Pydantic field: FastAPI asks for one when a typed handler lacks `@typedws.endpoint`."""
+        raise TypeError(
+            "typedws.WebSocket is a connection, not a value: a FastAPI handler that takes one needs"
+            " @typedws.endpoint (or @typedws.listener) under @app.websocket(...)"
+        )
 
     @property
     def _http(self) -> HTTPConnection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -162,6 +163,15 @@ async def generic(ws: WebSocket[T, T]) -> None: ...
 def not_async(ws: WebSocket[str, str]) -> None: ...
 
 
+class TypingTypedDict(typing.TypedDict):
+    """A TypedDict from `typing`, which Pydantic refuses before Python 3.12."""
+
+    x: int
+
+
+async def typing_typed_dict(ws: WebSocket[TypingTypedDict, str]) -> None: ...
+
+
 @pytest.mark.parametrize(
     ("handler", "message"),
     [
@@ -179,6 +189,34 @@ def not_async(ws: WebSocket[str, str]) -> None: ...
 def test_bad_handlers_fail_at_decoration(handler: Any, message: str) -> None:
     with pytest.raises(TypeError, match=message):
         typedws.endpoint(handler)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Pydantic takes typing.TypedDict from Python 3.12 on")
+def test_a_typing_typed_dict_before_python_3_12_is_refused_in_one_line_that_says_what_to_write() -> None:
+    with pytest.raises(TypeError) as refused:
+        typedws.endpoint(typing_typed_dict)
+    assert str(refused.value) == (
+        "typing_typed_dict(): the receive type of 'ws' is not usable: cannot use TypingTypedDict as a value type:"
+        " before Python 3.12, Pydantic needs `from typing_extensions import TypedDict`"
+    )
+
+
+def test_every_decoration_error_is_one_line() -> None:
+    bad: list[Any] = [no_websocket, starlette_websocket, two_websockets, positional_only, opaque, generic, not_async]
+    for handler in bad:
+        with pytest.raises(TypeError) as refused:
+            typedws.endpoint(handler)
+        assert "\n" not in str(refused.value)
+
+
+async def path_first(room: str, ws: WebSocket[Join, Joined]) -> None: ...
+async def third(room: str, page: int, ws: WebSocket[bytes, Joined], *, limit: int = 10) -> None: ...
+
+
+@pytest.mark.parametrize(("handler", "types"), [(path_first, (Join, Joined)), (third, (bytes, Joined))])
+def test_the_connection_may_come_after_other_parameters(handler: Any, types: tuple[Any, Any]) -> None:
+    info = typedws.endpoint(handler).info
+    assert (info.receive_type, info.send_type) == types
 
 
 def test_bad_options_fail_at_decoration() -> None:

@@ -149,9 +149,9 @@ def _check_connection(name: str, annotation: Any, receive_type: Any, reply: Any)
     receive_arg, send_arg = _websocket_args(annotation)
     if unwrap(receive_arg) != unwrap(receive_type) or (reply is not None and unwrap(send_arg) != unwrap(reply)):
         expected = f"WebSocket[{display_name(receive_type)}, {'...' if reply is None else display_name(reply)}]"
+        annotated = f"WebSocket[{display_name(receive_arg)}, {display_name(send_arg)}]"
         raise TypeError(
-            f"{name}: the connection is annotated {display_name(annotation)}, but the message and return types"
-            f" make it {expected}"
+            f"{name}: the connection is annotated {annotated}, but the message and return types make it {expected}"
         )
     return send_arg
 
