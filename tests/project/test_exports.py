@@ -59,7 +59,7 @@ PUBLIC = {
         "TestClient",
         "WebSocketTestSession",
     ],
-    "typedws.client": ["ClientWebSocket", "connect"],
+    "typedws.client": ["ClientOptions", "ClientWebSocket", "connect"],
     "typedws.asyncapi": [
         "ASYNCAPI_VERSION",
         "FORMATS",
