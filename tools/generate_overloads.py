@@ -20,9 +20,10 @@ precedent.
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,8 @@ class Kind:
     """The type of the values; `{T}` as above."""
     default: bool = False
     """Whether this is what an omitted argument means."""
+    generic: bool = False
+    """Whether this is the form generic code holds, `ValueType[T]`: a catch-all, after every other overload."""
 
 
 KINDS = (
@@ -49,6 +52,7 @@ KINDS = (
     Kind('"json"', 'Literal["json"]', "Any"),
     Kind('"event"', 'Literal["event"]', "Message"),
     Kind("a type", "type[{T}] | TypeAdapter[{T}] | Codec[{T}]", "{T}"),
+    Kind("ValueType (generic code)", "ValueType[{T}]", "{T}", generic=True),
 )
 """The one table of value types (`typedws._codecs` gives them their run-time meaning)."""
 
@@ -159,11 +163,21 @@ def cases(kinds: tuple[Kind, ...]) -> Iterator[Case]:
     """The overloads for `kinds`: `value_type` alone, then every pair of `receive_type` and `send_type`.
 
     The default kind's `value_type` is folded into the pair where both
-    directions are the default, so that omitting everything matches one overload.
+    directions are the default, so that omitting everything matches one
+    overload. The generic form comes last, so that every name and type meets
+    its own overload first: alone, then paired with itself and the default.
     """
+    specific = [kind for kind in kinds if not kind.generic]
+    default = next(kind for kind in specific if kind.default)
+    yield from _value_type_cases(kind for kind in specific if not kind.default)
+    yield from _pair_cases(itertools.product(specific, specific))
+    for generic in (kind for kind in kinds if kind.generic):
+        yield from _value_type_cases([generic])
+        yield from _pair_cases([(generic, generic), (generic, default), (default, generic)])
+
+
+def _value_type_cases(kinds: Iterable[Kind]) -> Iterator[Case]:
     for kind in kinds:
-        if kind.default:
-            continue
         value = kind.value.format(T="_V")
         yield Case(
             label=f"value_type={kind.name}",
@@ -171,16 +185,18 @@ def cases(kinds: tuple[Kind, ...]) -> Iterator[Case]:
             receive=value,
             send=value,
         )
-    for receive in kinds:
-        for send in kinds:
-            both_default = receive.default and send.default
-            value_type = f"value_type: {receive.argument} | None = None" if both_default else "value_type: None = None"
-            yield Case(
-                label=f"receive_type={_label(receive)}, send_type={_label(send)}",
-                parameters=(value_type, _parameter("receive_type", receive, "_R"), _parameter("send_type", send, "_S")),
-                receive=receive.value.format(T="_R"),
-                send=send.value.format(T="_S"),
-            )
+
+
+def _pair_cases(pairs: Iterable[tuple[Kind, Kind]]) -> Iterator[Case]:
+    for receive, send in pairs:
+        both_default = receive.default and send.default
+        value_type = f"value_type: {receive.argument} | None = None" if both_default else "value_type: None = None"
+        yield Case(
+            label=f"receive_type={_label(receive)}, send_type={_label(send)}",
+            parameters=(value_type, _parameter("receive_type", receive, "_R"), _parameter("send_type", send, "_S")),
+            receive=receive.value.format(T="_R"),
+            send=send.value.format(T="_S"),
+        )
 
 
 def _label(kind: Kind) -> str:

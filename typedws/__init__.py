@@ -11,6 +11,7 @@ from starlette.websockets import WebSocketState
 
 from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
+    ErrorDetails,
     InvalidMessage,
     MalformedMessage,
     MessageError,
@@ -33,6 +34,7 @@ __all__ = [
     "ConnectionOptions",
     "Endpoint",
     "EndpointInfo",
+    "ErrorDetails",
     "Hub",
     "InvalidMessage",
     "Listener",

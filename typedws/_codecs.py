@@ -75,8 +75,15 @@ class Codec(Generic[T]):
         raise NotImplementedError
 
 
-ValueType: TypeAlias = ValueTypeName | type[T] | TypeAdapter[T] | Codec[T]
-"""Every accepted form of `value_type`, `receive_type` and `send_type`."""
+_T = TypeVar("_T", default=Any)
+
+ValueType: TypeAlias = ValueTypeName | type[_T] | TypeAdapter[_T] | Codec[_T]
+"""Every accepted form of `value_type`, `receive_type` and `send_type`: `ValueType[T]` for values of type `T`.
+
+Bare, `ValueType` accepts every form. In generic code, `ValueType[T]` binds
+`T` from a class, an adapter or a codec, and typedws' functions accept it;
+a name such as `"text"` carries no type (write `str`, which means the same).
+"""
 
 
 def _check_size(frame: str | bytes, max_size: int) -> None:

@@ -21,12 +21,12 @@ error's message: it may be logged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 from starlette import status
 from starlette.websockets import WebSocketDisconnect
+from typing_extensions import NotRequired, TypedDict
 
 try:
     from starlette.websockets import WebSocketDisconnected
@@ -37,6 +37,7 @@ except ImportError:  # Starlette before 1.0 has no class of its own for a use af
 
 
 __all__ = [
+    "ErrorDetails",
     "InvalidMessage",
     "MalformedMessage",
     "MessageError",
@@ -84,12 +85,25 @@ class MalformedMessage(MessageError):
     reason = "malformed message"
 
 
+class ErrorDetails(TypedDict):
+    """One reason a received value failed validation: Pydantic's error details without the input (the peer's data)."""
+
+    type: str
+    """The kind of error, such as `"missing"` or `"int_parsing"`."""
+    loc: tuple[int | str, ...]
+    """Where in the value: the keys and indexes leading to it (empty for the value itself)."""
+    msg: str
+    """What was wrong, for people."""
+    ctx: NotRequired[dict[str, object]]
+    """The values `msg` was written with, for the kinds of error that have some."""
+
+
 class InvalidMessage(MessageError):
     """The frame is well-formed JSON whose value fails validation.
 
-    `errors` holds Pydantic's error details (without the input values, which
-    are the peer's data); the original `pydantic.ValidationError` is the
-    exception's `__cause__`.
+    `errors` holds Pydantic's error details, without the input values (the
+    peer's data); the original `pydantic.ValidationError` is the exception's
+    `__cause__`.
     """
 
     close_code = status.WS_1007_INVALID_FRAME_PAYLOAD_DATA
@@ -98,7 +112,7 @@ class InvalidMessage(MessageError):
     def __init__(self, detail: str, errors: Sequence[ErrorDetails] = ()) -> None:
         super().__init__(detail)
         self.errors: list[ErrorDetails] = list(errors)
-        """Pydantic's error details, without the input values."""
+        """Why the value failed validation, one entry per error."""
 
 
 class MessageTooLarge(MessageError):
@@ -122,7 +136,8 @@ class MessageTooLarge(MessageError):
 
 def from_validation_error(error: ValidationError, expected: str) -> MessageError:
     """Translate a Pydantic error raised while validating a frame into our own."""
-    details = error.errors(include_url=False, include_input=False)
+    # Without their input and URL, Pydantic's error details are exactly ours.
+    details = cast("list[ErrorDetails]", error.errors(include_url=False, include_input=False))
     if all(d["type"] == "json_invalid" for d in details):
         return MalformedMessage(f"malformed JSON: {details[0]['msg'].removeprefix('Invalid JSON: ')}")
     summary = "; ".join(_describe(d) for d in details[:3])

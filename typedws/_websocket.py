@@ -18,7 +18,7 @@ from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
 from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, truncate_reason
-from ._codecs import EVENT, Codec, codec_for
+from ._codecs import EVENT, Codec, ValueType, codec_for
 from ._errors import MessageError, WebSocketClosed, WebSocketDisconnect, WebSocketDisconnected
 from ._frames import event_of, frame_of
 from ._options import (
@@ -446,6 +446,54 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
     ) -> None: ...  # receive_type=a type, send_type=a type
+    @overload
+    def __init__(
+        self: WebSocket[_V, _V],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: ValueType[_V],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # value_type=ValueType (generic code)
+    @overload
+    def __init__(
+        self: WebSocket[_R, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
+    @overload
+    def __init__(
+        self: WebSocket[_R, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type=ValueType (generic code), send_type="text" (default)
+    @overload
+    def __init__(
+        self: WebSocket[str, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="text" (default), send_type=ValueType (generic code)
     # END GENERATED OVERLOADS: WebSocket.__init__
     def __init__(
         self,

@@ -27,7 +27,7 @@ from websockets.frames import Close
 from websockets.protocol import State
 
 from ._close import Ending, ending_of, truncate_reason
-from ._codecs import Codec, codecs_for
+from ._codecs import Codec, ValueType, codecs_for
 from ._errors import MalformedMessage, MessageError, MessageTooLarge, WebSocketClosed
 from ._options import DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions, checked_caught_codes, checked_max_size
 
@@ -427,6 +427,42 @@ def connect(
     send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
     **options: Unpack[ClientOptions],
 ) -> AbstractAsyncContextManager[ClientWebSocket[_R, _S]]: ...  # receive_type=a type, send_type=a type
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: ValueType[_V],
+    receive_type: None = None,
+    send_type: None = None,
+    **options: Unpack[ClientOptions],
+) -> AbstractAsyncContextManager[ClientWebSocket[_V, _V]]: ...  # value_type=ValueType (generic code)
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: ValueType[_R],
+    send_type: ValueType[_S],
+    **options: Unpack[ClientOptions],
+) -> AbstractAsyncContextManager[ClientWebSocket[_R, _S]]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: ValueType[_R],
+    send_type: Literal["text"] | None = None,
+    **options: Unpack[ClientOptions],
+) -> AbstractAsyncContextManager[ClientWebSocket[_R, str]]: ...  # receive_type=ValueType (generic code), send_type="text" (default)
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: Literal["text"] | None = None,
+    send_type: ValueType[_S],
+    **options: Unpack[ClientOptions],
+) -> AbstractAsyncContextManager[ClientWebSocket[str, _S]]: ...  # receive_type="text" (default), send_type=ValueType (generic code)
 # END GENERATED OVERLOADS: connect
 def connect(
     url: str,

@@ -101,6 +101,16 @@ def test_a_discriminated_union_keeps_its_discriminator() -> None:
     assert error.value.errors[0]["type"] == "union_tag_invalid"
 
 
+def test_validation_errors_hold_their_details_without_the_peer_s_data() -> None:
+    info = typedws.endpoint(models).info
+    with pytest.raises(InvalidMessage) as error:
+        info.receive_codec.decode('{"kind": "join", "room": ["secret"]}')
+    assert error.value.errors == [
+        {"type": "string_type", "loc": ("join", "room"), "msg": "Input should be a valid string"}
+    ]
+    assert "secret" not in str(error.value)
+
+
 def test_metadata_carries_the_docstring_and_options() -> None:
     @typedws.endpoint(caught_close_codes=(1000, 4000), max_size=512)
     async def room(ws: WebSocket[Command, Joined]) -> None:

@@ -20,6 +20,7 @@ PUBLIC = {
         "ConnectionOptions",
         "Endpoint",
         "EndpointInfo",
+        "ErrorDetails",
         "Hub",
         "InvalidMessage",
         "Listener",

@@ -42,6 +42,9 @@ def connect_forms(codec: Codec[Chat]) -> None:
 
 def options() -> None:
     connect(URL, value_type=Chat, max_size=None, caught_close_codes=(1000, 4000), additional_headers={"x": "y"})
+    connect(URL, open_timeout=5, ping_interval=None, subprotocols=["chat"], compression=None, proxy=None)
+    connect(URL, open_timout=5)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    connect(URL, open_timeout="5s")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
     connect(URL, max_size="big")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
     connect(URL, caught_close_codes=1000)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from typing_extensions import TypedDict, assert_type
 
 from tests.typing.models import Chat, Cmd, Event
@@ -40,6 +40,13 @@ def constructor_forms(s: Scope, r: Receive, w: Send) -> None:
     assert_type(WebSocket(s, r, w, value_type=TypeAdapter(list[Chat])), WebSocket[list[Chat], list[Chat]])
     union = TypeAdapter[Cmd | Event](Annotated[Cmd | Event, Field(discriminator="kind")])
     assert_type(WebSocket(s, r, w, value_type=union), WebSocket[Cmd | Event, Cmd | Event])
+
+
+def raw_events(s: Scope, r: Receive, w: Send) -> None:
+    assert_type(WebSocket(s, r, w, value_type="event"), WebSocket[Message, Message])
+    assert_type(WebSocket(s, r, w, receive_type="event"), WebSocket[Message, str])
+    assert_type(WebSocket(s, r, w, receive_type="event", send_type=Event), WebSocket[Message, Event])
+    assert_type(WebSocket(s, r, w, receive_type=Cmd, send_type="event"), WebSocket[Cmd, Message])
 
 
 def one_direction_omitted(s: Scope, r: Receive, w: Send, codec: Codec[Pair]) -> None:

@@ -6,7 +6,7 @@ import copy
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
@@ -64,8 +64,9 @@ class TypedRoute(Generic[InT, OutT]):
             name=handler.__name__,
             description=inspect.getdoc(handler),
             kind=kind,
-            receive_codec=receive_codec,
-            send_codec=send_codec,
+            # The info describes any endpoint: its codecs are known to carry objects (Codec is invariant).
+            receive_codec=cast("Codec[object]", receive_codec),
+            send_codec=cast("Codec[object]", send_codec),
             caught_close_codes=self._caught_close_codes,
             max_size=max_size,
         )

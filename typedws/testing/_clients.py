@@ -12,7 +12,7 @@ from starlette import testclient as starlette_testclient
 from starlette.types import ASGIApp, Scope
 from typing_extensions import Self, TypeVar, Unpack
 
-from .._codecs import Codec, codecs_for
+from .._codecs import Codec, ValueType, codecs_for
 from ._lifespan import Lifespan
 from ._sessions import AsyncWebSocketTestSession, ConnectOptions, WebSocketTestSession
 
@@ -224,6 +224,46 @@ class TestClient(starlette_testclient.TestClient):
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
     ) -> WebSocketTestSession[_R, _S]: ...  # receive_type=a type, send_type=a type
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: ValueType[_V],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[_V, _V]: ...  # value_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[_R, _S]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[_R, str]: ...  # receive_type=ValueType (generic code), send_type="text" (default)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[str, _S]: ...  # receive_type="text" (default), send_type=ValueType (generic code)
     # END GENERATED OVERLOADS: TestClient.websocket_connect
     def websocket_connect(
         self,
@@ -479,6 +519,46 @@ class AsyncTestClient:
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
     ) -> AsyncWebSocketTestSession[_R, _S]: ...  # receive_type=a type, send_type=a type
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: ValueType[_V],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[_V, _V]: ...  # value_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[_R, _S]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[_R, str]: ...  # receive_type=ValueType (generic code), send_type="text" (default)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[str, _S]: ...  # receive_type="text" (default), send_type=ValueType (generic code)
     # END GENERATED OVERLOADS: AsyncTestClient.websocket_connect
     def websocket_connect(
         self,
