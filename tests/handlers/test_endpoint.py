@@ -365,13 +365,28 @@ def test_a_crash_closes_1011_and_propagates() -> None:
             assert (closed.value.code, closed.value.reason) == (1011, "internal error")
 
 
-def test_other_parameters_need_fastapi() -> None:
+def test_other_parameters_than_path_parameters_need_fastapi() -> None:
     @typedws.endpoint
     async def needs_room(ws: WebSocket[str, str], room: str) -> None: ...
 
-    with pytest.raises(TypeError, match="takes room, which only FastAPI fills in"):
+    with pytest.raises(TypeError, match=r"^needs_room\(\) takes room, which is not a path parameter of its route;"):
         with TestClient(app_of(needs_room)).websocket_connect("/ws"):
             pass
+
+
+def test_under_starlette_path_parameters_fill_the_handler_s_parameters_typed() -> None:
+    @typedws.endpoint
+    async def page(room: str, number: Annotated[int, Field(ge=1)], ws: WebSocket[str, str], size: int = 10) -> None:
+        async with ws:
+            await ws.send(f"{room} {number + 1} {size}")
+
+    app = Starlette(routes=[WebSocketRoute("/rooms/{room}/pages/{number}", page)])
+    with TestClient(app).websocket_connect("/rooms/lobby/pages/41") as session:
+        assert session.receive() == "lobby 42 10"
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with TestClient(app).websocket_connect("/rooms/lobby/pages/0"):
+            pass
+    assert (refused.value.code, refused.value.reason) == (1008, "invalid path parameter 'number'")
 
 
 def test_an_endpoint_served_as_a_whole_app_answers_http_and_lifespan() -> None:

@@ -13,10 +13,14 @@ app = Starlette(routes=[WebSocketRoute("/chat", chat)])
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from types import MethodType
 from typing import Any, overload
 
+from pydantic import TypeAdapter, ValidationError
+from starlette.exceptions import WebSocketException
+from starlette.status import WS_1008_POLICY_VIOLATION
 from typing_extensions import Concatenate, ParamSpec, TypeVar
 
 from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
@@ -60,7 +64,8 @@ class Endpoint(TypedRoute[InT, OutT]):
     ) -> None:
         read = read_endpoint(handler)
         self._handler = handler
-        self._other_required = read.other_required
+        self._others = read.others
+        self._path_adapters: dict[str, TypeAdapter[object]] = {}
         self._bind(
             handler,
             kind="endpoint",
@@ -78,14 +83,36 @@ class Endpoint(TypedRoute[InT, OutT]):
         return self._handler
 
     async def _run(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
-        if not arguments:
-            if self._other_required:
+        await self._handler(**(arguments or self._starlette_arguments(ws)))
+
+    def _starlette_arguments(self, ws: WebSocket[InT, OutT]) -> dict[str, Any]:
+        """The handler's arguments without FastAPI: the connection, and what the route's path provides.
+
+        A path parameter is validated into its parameter's type (`room: int`);
+        a value that does not fit refuses the handshake (1008).
+        """
+        arguments: dict[str, Any] = {self._parameter: ws}
+        path_params = ws.path_params
+        for parameter in self._others:
+            if parameter.name in path_params:
+                arguments[parameter.name] = self._path_value(parameter, path_params[parameter.name])
+            elif parameter.default is parameter.empty:
                 raise TypeError(
-                    f"{self.info.name}() takes {', '.join(self._other_required)}, which only FastAPI fills in;"
-                    " under Starlette the handler gets just the connection"
+                    f"{self.info.name}() takes {parameter.name}, which is not a path parameter of its route;"
+                    " only FastAPI fills in other parameters"
                 )
-            arguments = {self._parameter: ws}
-        await self._handler(**arguments)
+        return arguments
+
+    def _path_value(self, parameter: inspect.Parameter, value: object) -> object:
+        if parameter.annotation is parameter.empty:
+            return value
+        adapter = self._path_adapters.get(parameter.name)
+        if adapter is None:  # built once, on first use: FastAPI's parameters need no adapter
+            adapter = self._path_adapters[parameter.name] = TypeAdapter(parameter.annotation)
+        try:
+            return adapter.validate_python(value)
+        except ValidationError:
+            raise WebSocketException(WS_1008_POLICY_VIOLATION, f"invalid path parameter {parameter.name!r}") from None
 
 
 class EndpointDecorator:

@@ -29,8 +29,9 @@ class EndpointSignature:
     """The codec of `Out`."""
     framework_signature: inspect.Signature
     """The handler's signature as FastAPI sees it: the connection a Starlette `WebSocket`, a method's `self` left out."""
-    other_required: tuple[str, ...]
-    """Parameters besides the connection (and a method's `self`) that have no default: only FastAPI fills them."""
+    others: tuple[inspect.Parameter, ...]
+    """The parameters besides the connection (and a method's `self`), annotations resolved: FastAPI fills them,
+    Starlette only those its route's path provides."""
     method: bool
     """Whether the handler is a method, to be bound to the instance its endpoint is reached through."""
 
@@ -86,11 +87,6 @@ def read_endpoint(handler: Callable[..., Any]) -> EndpointSignature:
     method = defined_in_class(handler) and parameters[0] is not connection
     if method:
         del parameters[0]
-    other_required = tuple(
-        p.name
-        for p in parameters
-        if p is not connection and p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    )
     parameters = [
         p.replace(annotation=StarletteWebSocket if p is connection else hints.get(p.name, p.annotation))
         for p in parameters
@@ -100,7 +96,7 @@ def read_endpoint(handler: Callable[..., Any]) -> EndpointSignature:
         receive_codec=receive_codec,
         send_codec=send_codec,
         framework_signature=signature.replace(parameters=parameters, return_annotation=None),
-        other_required=other_required,
+        others=tuple(p for p in parameters if p.name != connection.name and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)),
         method=method,
     )
 
