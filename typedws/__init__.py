@@ -11,7 +11,7 @@ from starlette.websockets import WebSocketState
 
 from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
-    ErrorDetails,
+    ErrorDetail,
     InvalidMessage,
     MalformedMessage,
     MessageError,
@@ -34,7 +34,7 @@ __all__ = [
     "ConnectionOptions",
     "Endpoint",
     "EndpointInfo",
-    "ErrorDetails",
+    "ErrorDetail",
     "Hub",
     "InvalidMessage",
     "Listener",

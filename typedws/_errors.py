@@ -6,7 +6,7 @@ What to catch, at a glance::
     ├── MessageError             a received message the connection cannot accept (close_code, reason)
     │   ├── UnexpectedFrame      binary where text is expected, or text where bytes are    1003
     │   ├── MalformedMessage     invalid UTF-8, malformed or non-standard JSON            1007
-    │   ├── InvalidMessage       well-formed JSON that fails validation (errors)          1007
+    │   ├── InvalidMessage       well-formed JSON that fails validation (errors: ErrorDetail) 1007
     │   └── MessageTooLarge      larger than the connection's max_size (size, max_size)   1009
     ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
     │   └── WebSocketClosed      a receive or send after the connection ended (either side's close)
@@ -20,13 +20,12 @@ error's message: it may be logged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from pydantic import ValidationError
 from starlette import status
 from starlette.websockets import WebSocketDisconnect
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import NotRequired, TypedDict  # typing's TypedDict is no Pydantic field before Python 3.12
 
 try:
     from starlette.websockets import WebSocketDisconnected
@@ -37,7 +36,7 @@ except ImportError:  # Starlette before 1.0 has no class of its own for a use af
 
 
 __all__ = [
-    "ErrorDetails",
+    "ErrorDetail",
     "InvalidMessage",
     "MalformedMessage",
     "MessageError",
@@ -85,34 +84,40 @@ class MalformedMessage(MessageError):
     reason = "malformed message"
 
 
-class ErrorDetails(TypedDict):
-    """One reason a received value failed validation: Pydantic's error details without the input (the peer's data)."""
+class ErrorDetail(TypedDict):
+    """One reason a message failed validation: Pydantic's error details, without the peer's data."""
 
     type: str
-    """The kind of error, such as `"missing"` or `"int_parsing"`."""
+    """Pydantic's error type, such as `"missing"` or `"string_too_long"`."""
     loc: tuple[int | str, ...]
-    """Where in the value: the keys and indexes leading to it (empty for the value itself)."""
+    """Where in the message: field names and list positions (a dict key of the peer's may appear here)."""
     msg: str
-    """What was wrong, for people."""
+    """What is wrong, in Pydantic's words, with any quote of the peer's input cut out (`…`)."""
     ctx: NotRequired[dict[str, object]]
-    """The values `msg` was written with, for the kinds of error that have some."""
+    """The rule's parameters (`{"max_length": 20}`), when it has any; never the peer's data."""
 
 
 class InvalidMessage(MessageError):
     """The frame is well-formed JSON whose value fails validation.
 
-    `errors` holds Pydantic's error details, without the input values (the
-    peer's data); the original `pydantic.ValidationError` is the exception's
-    `__cause__`.
+    `errors` lists why, one `ErrorDetail` per failure.
     """
 
     close_code = status.WS_1007_INVALID_FRAME_PAYLOAD_DATA
     reason = "invalid message"
 
-    def __init__(self, detail: str, errors: Sequence[ErrorDetails] = ()) -> None:
+    def __init__(
+        self, detail: str, errors: Sequence[ErrorDetail] | Callable[[], list[ErrorDetail]] = ()
+    ) -> None:
         super().__init__(detail)
-        self.errors: list[ErrorDetails] = list(errors)
-        """Why the value failed validation, one entry per error."""
+        self._errors = errors
+
+    @property
+    def errors(self) -> list[ErrorDetail]:
+        """Why the message failed validation: Pydantic's error details, without the peer's data."""
+        if callable(self._errors):  # many errors are built on demand: the handler may never look
+            self._errors = self._errors()
+        return list(self._errors)
 
 
 class MessageTooLarge(MessageError):
@@ -132,22 +137,6 @@ class MessageTooLarge(MessageError):
         """The message's size in bytes (UTF-8 for text), or `None` when it was refused before it was known."""
         self.max_size = max_size
         """The limit it exceeded, in bytes."""
-
-
-def from_validation_error(error: ValidationError, expected: str) -> MessageError:
-    """Translate a Pydantic error raised while validating a frame into our own."""
-    # Without their input and URL, Pydantic's error details are exactly ours.
-    details = cast("list[ErrorDetails]", error.errors(include_url=False, include_input=False))
-    if all(d["type"] == "json_invalid" for d in details):
-        return MalformedMessage(f"malformed JSON: {details[0]['msg'].removeprefix('Invalid JSON: ')}")
-    summary = "; ".join(_describe(d) for d in details[:3])
-    more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
-    return InvalidMessage(f"message is not a valid {expected}: {summary}{more}", details)
-
-
-def _describe(detail: ErrorDetails) -> str:
-    location = ".".join(str(part) for part in detail["loc"])
-    return f"{location}: {detail['msg']}" if location else detail["msg"]
 
 
 class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
-_FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<code>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+_FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)\n(?P<code>.*?)^(?P=indent)```[ \t]*$", re.MULTILINE | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ def python_blocks(path: Path) -> list[Block]:
         if words[1:] not in ([], ["check"]):
             raise ValueError(f"{path.name}: unknown fence ```{match['info']}; use ```python or ```python check")
         line = text.count("\n", 0, match.start()) + 1
-        blocks.append(Block(match["code"], line, runs=words[1:] != ["check"]))
+        code = textwrap.dedent(match["code"]) if match["indent"] else match["code"]  # a block in a list item
+        blocks.append(Block(code, line, runs=words[1:] != ["check"]))
     return blocks
 
 

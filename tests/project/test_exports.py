@@ -20,7 +20,7 @@ PUBLIC = {
         "ConnectionOptions",
         "Endpoint",
         "EndpointInfo",
-        "ErrorDetails",
+        "ErrorDetail",
         "Hub",
         "InvalidMessage",
         "Listener",

@@ -15,7 +15,7 @@ from typing_extensions import assert_type
 
 import typedws
 from tests.typing.models import Chat, Cmd, Event
-from typedws import Codec, EndpointInfo, ErrorDetails, InvalidMessage, ValueType, WebSocket
+from typedws import Codec, EndpointInfo, ErrorDetail, InvalidMessage, ValueType, WebSocket
 from typedws.client import ClientWebSocket, connect
 from typedws.testing import TestClient, WebSocketTestSession
 
@@ -28,7 +28,7 @@ URL = "ws://127.0.0.1:8000/chat"
 
 def validation_details(error: InvalidMessage) -> None:
     detail = error.errors[0]
-    assert_type(detail, ErrorDetails)
+    assert_type(detail, ErrorDetail)
     assert_type(detail["type"], str)
     assert_type(detail["loc"], tuple[int | str, ...])
     assert_type(detail["msg"], str)

@@ -112,7 +112,7 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
     Made by `TestClient.websocket_connect`; use it as a context manager. A
     close from the app raises `WebSocketDisconnect` with the app's code;
     iteration ends quietly on a close with one of `caught_close_codes`
-    (default 1000, 1001, 1005, 1006).
+    (every code by default; `close_code` tells which).
     """
 
     def __init__(
@@ -176,7 +176,7 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
     Made by `AsyncTestClient.websocket_connect`; use it with `async with`,
     which runs the app's handler as a task. A close from the app raises
     `WebSocketDisconnect` with the app's code; `async for` ends quietly on a
-    close with one of `caught_close_codes` (default 1000, 1001, 1005, 1006).
+    close with one of `caught_close_codes` (every code by default).
     Leaving the block closes the connection (1000, unless closed already),
     waits for the handler to finish, and raises the exception it crashed
     with, if any.
