@@ -81,6 +81,20 @@ def _kinds_without(*names: str) -> tuple[Kind, ...]:
     return tuple(kind for kind in KINDS if kind.name.strip('"') not in names)
 
 
+def _websocket_connect(session: str) -> str:
+    """The template of a test client's `websocket_connect`, which opens a `session`."""
+    return f"""\
+    {{decorator}}
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        {{arguments}}
+        **options: Unpack[ConnectOptions],
+    ) -> {session}[{{receive}}, {{send}}]: ...  # {{case}}
+"""
+
+
 BLOCKS = (
     Block(
         name="WebSocket.__init__",
@@ -105,31 +119,13 @@ BLOCKS = (
         kinds=_kinds_without("event"),
         # The typed sessions are not Starlette's: this override changes the signature on purpose.
         first_decorator_comment="  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]",
-        template='''\
-    {decorator}
-    def websocket_connect(
-        self,
-        url: str,
-        *,
-        {arguments}
-        **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[{receive}, {send}]: ...  # {case}
-''',
+        template=_websocket_connect("WebSocketTestSession"),
     ),
     Block(
         name="AsyncTestClient.websocket_connect",
         path="typedws/testing/_clients.py",
         kinds=_kinds_without("event"),
-        template='''\
-    {decorator}
-    def websocket_connect(
-        self,
-        url: str,
-        *,
-        {arguments}
-        **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[{receive}, {send}]: ...  # {case}
-''',
+        template=_websocket_connect("AsyncWebSocketTestSession"),
     ),
     Block(
         name="connect",
