@@ -60,6 +60,7 @@ def app_of(endpoint: Endpoint[Any, Any], path: str = "/ws") -> Starlette:
 
 
 async def bare(ws: WebSocket) -> None: ...  # bare: means WebSocket[str, str]
+async def one_argument(ws: WebSocket[Point]) -> None: ...  # means WebSocket[Point, str]
 async def text_bytes(ws: WebSocket[str, bytes]) -> None: ...
 async def any_json(ws: WebSocket[Any, Any]) -> None: ...
 async def models(ws: WebSocket[Command, Joined]) -> None: ...
@@ -70,6 +71,7 @@ async def dataclasses(ws: WebSocket[Point, list[Point]]) -> None: ...
     ("handler", "receive", "send"),
     [
         (bare, ("text", str), ("text", str)),
+        (one_argument, ("Point", Point), ("text", str)),
         (text_bytes, ("text", str), ("bytes", bytes)),
         (any_json, ("json", Any), ("json", Any)),
         (models, ("application/json", Command), ("Joined", Joined)),

@@ -181,6 +181,11 @@ def test_a_listener_that_never_replies_sends_text() -> None:
 
     assert (sink.info.receive_type, sink.info.send_type) == (bytes, str)
 
+    @typedws.listener
+    async def quiet(message: Ask, ws: WebSocket[Ask]) -> None: ...
+
+    assert (quiet.info.receive_type, quiet.info.send_type) == (Ask, str)
+
 
 async def test_a_listener_that_never_replies_sends_what_its_connection_says() -> None:
     @typedws.listener

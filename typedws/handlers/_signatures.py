@@ -96,7 +96,9 @@ def read_endpoint(handler: Callable[..., Any]) -> EndpointSignature:
         receive_codec=receive_codec,
         send_codec=send_codec,
         framework_signature=signature.replace(parameters=parameters, return_annotation=None),
-        others=tuple(p for p in parameters if p.name != connection.name and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)),
+        others=tuple(
+            p for p in parameters if p.name != connection.name and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ),
         method=method,
     )
 
@@ -172,10 +174,8 @@ def _is_websocket(tp: Any) -> bool:
 
 
 def _websocket_args(tp: Any) -> tuple[Any, Any]:
-    tp = unwrap(tp)
-    if tp is WebSocket:
-        return str, str
-    receive_arg, send_arg = typing.get_args(tp)
+    """`In` and `Out` of a `WebSocket[...]` annotation; an omitted one is the default, `str` (`WebSocket[Cmd]`)."""
+    receive_arg, send_arg, *_ = (*typing.get_args(unwrap(tp)), str, str)
     return receive_arg, send_arg
 
 
