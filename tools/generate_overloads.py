@@ -118,7 +118,7 @@ BLOCKS = (
         # Raw ASGI events are a server connection's: a test session carries messages.
         kinds=_kinds_without("event"),
         # The typed sessions are not Starlette's: this override changes the signature on purpose.
-        first_decorator_comment="  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]",
+        first_decorator_comment="  # type: ignore[override]",
         template=_websocket_connect("WebSocketTestSession"),
     ),
     Block(
@@ -161,7 +161,7 @@ def cases(kinds: tuple[Kind, ...]) -> Iterator[Case]:
     The default kind's `value_type` is folded into the pair where both
     directions are the default, so that omitting everything matches one
     overload. The generic form comes last, so that every name and type meets
-    its own overload first: alone, then paired with itself and the default.
+    its own overload first: alone, then paired with the default, then with itself.
     """
     specific = [kind for kind in kinds if not kind.generic]
     default = next(kind for kind in specific if kind.default)
@@ -169,7 +169,8 @@ def cases(kinds: tuple[Kind, ...]) -> Iterator[Case]:
     yield from _pair_cases(itertools.product(specific, specific))
     for generic in (kind for kind in kinds if kind.generic):
         yield from _value_type_cases([generic])
-        yield from _pair_cases([(generic, generic), (generic, default), (default, generic)])
+        # A name is a `ValueType` too: the pairs with the default come first, so that it meets its own.
+        yield from _pair_cases([(generic, default), (default, generic), (generic, generic)])
 
 
 def _value_type_cases(kinds: Iterable[Kind]) -> Iterator[Case]:

@@ -460,18 +460,6 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
     ) -> None: ...  # value_type=ValueType (generic code)
     @overload
     def __init__(
-        self: WebSocket[_R, _S],
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        *,
-        value_type: None = None,
-        receive_type: ValueType[_R],
-        send_type: ValueType[_S],
-        **options: Unpack[ConnectionOptions],
-    ) -> None: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
-    @overload
-    def __init__(
         self: WebSocket[_R, str],
         scope: Scope,
         receive: Receive,
@@ -494,6 +482,18 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         send_type: ValueType[_S],
         **options: Unpack[ConnectionOptions],
     ) -> None: ...  # receive_type="text" (default), send_type=ValueType (generic code)
+    @overload
+    def __init__(
+        self: WebSocket[_R, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
     # END GENERATED OVERLOADS: WebSocket.__init__
     def __init__(
         self,
@@ -565,7 +565,8 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
     def __eq__(self, other: object) -> bool:
         return self is other
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return object.__hash__(self)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: object, handler: GetCoreSchemaHandler) -> NoReturn:

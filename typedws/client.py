@@ -8,7 +8,7 @@ errors as the server side.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from socket import socket
 from ssl import SSLContext
@@ -442,15 +442,6 @@ def connect(
     *,
     value_type: None = None,
     receive_type: ValueType[_R],
-    send_type: ValueType[_S],
-    **options: Unpack[ClientOptions],
-) -> AbstractAsyncContextManager[ClientWebSocket[_R, _S]]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
-@overload
-def connect(
-    url: str,
-    *,
-    value_type: None = None,
-    receive_type: ValueType[_R],
     send_type: Literal["text"] | None = None,
     **options: Unpack[ClientOptions],
 ) -> AbstractAsyncContextManager[ClientWebSocket[_R, str]]: ...  # receive_type=ValueType (generic code), send_type="text" (default)
@@ -463,6 +454,15 @@ def connect(
     send_type: ValueType[_S],
     **options: Unpack[ClientOptions],
 ) -> AbstractAsyncContextManager[ClientWebSocket[str, _S]]: ...  # receive_type="text" (default), send_type=ValueType (generic code)
+@overload
+def connect(
+    url: str,
+    *,
+    value_type: None = None,
+    receive_type: ValueType[_R],
+    send_type: ValueType[_S],
+    **options: Unpack[ClientOptions],
+) -> AbstractAsyncContextManager[ClientWebSocket[_R, _S]]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
 # END GENERATED OVERLOADS: connect
 def connect(
     url: str,
@@ -503,7 +503,7 @@ async def _connected(
     caught_close_codes: frozenset[int],
     max_size: int | None,
     websockets_options: dict[str, Any],
-) -> AsyncIterator[ClientWebSocket[Any, Any]]:
+) -> AsyncGenerator[ClientWebSocket[Any, Any]]:
     async with websockets_connect(url, max_size=max_size, **websockets_options) as connection:
         ws: ClientWebSocket[Any, Any] = ClientWebSocket(
             connection, receive_codec, send_codec, caught_close_codes=caught_close_codes, max_size=max_size

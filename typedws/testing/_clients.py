@@ -34,7 +34,7 @@ class TestClient(starlette_testclient.TestClient):
     __test__ = False
 
     # BEGIN GENERATED OVERLOADS: TestClient.websocket_connect
-    @overload  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+    @overload  # type: ignore[override]
     def websocket_connect(
         self,
         url: str,
@@ -241,16 +241,6 @@ class TestClient(starlette_testclient.TestClient):
         *,
         value_type: None = None,
         receive_type: ValueType[_R],
-        send_type: ValueType[_S],
-        **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[_R, _S]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
-    @overload
-    def websocket_connect(
-        self,
-        url: str,
-        *,
-        value_type: None = None,
-        receive_type: ValueType[_R],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
     ) -> WebSocketTestSession[_R, str]: ...  # receive_type=ValueType (generic code), send_type="text" (default)
@@ -264,8 +254,18 @@ class TestClient(starlette_testclient.TestClient):
         send_type: ValueType[_S],
         **options: Unpack[ConnectOptions],
     ) -> WebSocketTestSession[str, _S]: ...  # receive_type="text" (default), send_type=ValueType (generic code)
-    # END GENERATED OVERLOADS: TestClient.websocket_connect
+    @overload
     def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[_R, _S]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
+    # END GENERATED OVERLOADS: TestClient.websocket_connect
+    def websocket_connect(  # pyright: ignore[reportIncompatibleMethodOverride]
         self,
         url: str,
         *,
@@ -536,16 +536,6 @@ class AsyncTestClient:
         *,
         value_type: None = None,
         receive_type: ValueType[_R],
-        send_type: ValueType[_S],
-        **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[_R, _S]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
-    @overload
-    def websocket_connect(
-        self,
-        url: str,
-        *,
-        value_type: None = None,
-        receive_type: ValueType[_R],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
     ) -> AsyncWebSocketTestSession[_R, str]: ...  # receive_type=ValueType (generic code), send_type="text" (default)
@@ -559,6 +549,16 @@ class AsyncTestClient:
         send_type: ValueType[_S],
         **options: Unpack[ConnectOptions],
     ) -> AsyncWebSocketTestSession[str, _S]: ...  # receive_type="text" (default), send_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[_R, _S]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
     # END GENERATED OVERLOADS: AsyncTestClient.websocket_connect
     def websocket_connect(
         self,
