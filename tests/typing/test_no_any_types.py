@@ -83,6 +83,10 @@ def typed_session(client: TestClient, receive: ValueType[T], send: ValueType[T])
     return client.websocket_connect("/ws", receive_type=receive, send_type=send)
 
 
+def text_in(client: TestClient, send: ValueType[T]) -> WebSocketTestSession[str, T]:
+    return client.websocket_connect("/ws", receive_type="text", send_type=send)
+
+
 def typed_server(s: Scope, r: Receive, w: Send, receive: ValueType[T]) -> WebSocket[T, str]:
     return WebSocket(s, r, w, receive_type=receive)
 
