@@ -7,7 +7,8 @@ What to catch, at a glance::
     │   ├── UnexpectedFrame      binary where text is expected, or text where bytes are    1003
     │   ├── MalformedMessage     invalid UTF-8, malformed or non-standard JSON            1007
     │   ├── InvalidMessage       well-formed JSON that fails validation (errors: ErrorDetail) 1007
-    │   └── MessageTooLarge      larger than the connection's max_size (size, max_size)   1009
+    │   ├── MessageTooLarge      larger than the connection's max_size (size, max_size)   1009
+    │   └── MessageTooFragmented more fragments than the client accepts (frame flood)     1009
     ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
     │   └── WebSocketClosed      a receive or send after the connection ended (either side's close)
     │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
@@ -40,6 +41,7 @@ __all__ = [
     "InvalidMessage",
     "MalformedMessage",
     "MessageError",
+    "MessageTooFragmented",
     "MessageTooLarge",
     "SubscriptionOverflow",
     "UnexpectedFrame",
@@ -137,6 +139,20 @@ class MessageTooLarge(MessageError):
         """The message's size in bytes (UTF-8 for text), or `None` when it was refused before it was known."""
         self.max_size = max_size
         """The limit it exceeded, in bytes."""
+
+
+class MessageTooFragmented(MessageError):
+    """The message came in more fragments than the client accepts (`websockets`' limit, 4096 frames).
+
+    Raised by the client only (a server's fragments are uvicorn's to count).
+    Each frame costs work whatever its size, so a flood of tiny or empty
+    continuation frames is refused like a message too big to process: with
+    1009, the code RFC 6455 gives that case and the one the protocol layer
+    sends.
+    """
+
+    close_code = status.WS_1009_MESSAGE_TOO_BIG
+    reason = "too many fragments"
 
 
 class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):

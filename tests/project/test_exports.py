@@ -26,6 +26,7 @@ PUBLIC = {
         "Listener",
         "MalformedMessage",
         "MessageError",
+        "MessageTooFragmented",
         "MessageTooLarge",
         "Subscription",
         "SubscriptionOverflow",
