@@ -17,14 +17,18 @@ from ._errors import (
     MessageError,
     MessageTooFragmented,
     MessageTooLarge,
+    RequestError,
+    RequestTimeout,
     SubscriptionOverflow,
     UnexpectedFrame,
     WebSocketClosed,
     WebSocketDisconnect,
 )
 from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions
+from ._peer import Peer
+from ._requests import RequestFor
 from ._websocket import WebSocket
-from .handlers import Endpoint, EndpointInfo, Listener, endpoint, listener, typed_routes
+from .handlers import Endpoint, EndpointInfo, Listener, Responder, endpoint, listener, responder, typed_routes
 from .hub import Hub, Subscription, Topic
 
 __all__ = [
@@ -43,6 +47,11 @@ __all__ = [
     "MessageError",
     "MessageTooFragmented",
     "MessageTooLarge",
+    "Peer",
+    "RequestError",
+    "RequestFor",
+    "RequestTimeout",
+    "Responder",
     "Subscription",
     "SubscriptionOverflow",
     "Topic",
@@ -55,6 +64,7 @@ __all__ = [
     "WebSocketState",
     "endpoint",
     "listener",
+    "responder",
     "typed_routes",
 ]
 

@@ -12,7 +12,11 @@ What to catch, at a glance::
     ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
     │   └── WebSocketClosed      a receive or send after the connection ended (either side's close)
     │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
-    └── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
+    ├── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
+    └── RequestError             a request answered with an error reply (code, message, errors): raise it
+                                 in an answer to send one; `request()` raises it when the peer sent one
+    TimeoutError
+    └── RequestTimeout           no reply to a request within its timeout (timeout)
 
 `WebSocketDisconnect` is Starlette's own class, so code written for
 Starlette catches the same exception. Peer data never appears in an
@@ -21,12 +25,13 @@ error's message: it may be logged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette import status
 from starlette.websockets import WebSocketDisconnect
-from typing_extensions import NotRequired, TypedDict  # typing's TypedDict is no Pydantic field before Python 3.12
+from typing_extensions import NotRequired, TypedDict  # Pydantic validates these TypedDicts (in error replies)
 
 try:
     from starlette.websockets import WebSocketDisconnected
@@ -43,6 +48,8 @@ __all__ = [
     "MessageError",
     "MessageTooFragmented",
     "MessageTooLarge",
+    "RequestError",
+    "RequestTimeout",
     "SubscriptionOverflow",
     "UnexpectedFrame",
     "WebSocketClosed",
@@ -180,3 +187,51 @@ class SubscriptionOverflow(Exception):
         """The name of the topic the subscriber fell behind on."""
         self.queue_size = queue_size
         """The size of the subscriber's queue."""
+
+
+class RequestError(Exception):
+    """A request answered with an error reply instead of its reply: `code`, `message` and `errors`.
+
+    Raise it (or a subclass with its own `code`) in an answer to refuse a
+    request: the peer gets an error reply carrying the request's correlation
+    id, and the connection stays open. `request()` raises it when the peer
+    answered with an error reply; the message of the exception then names
+    only the code, since the rest is the peer's data (kept in `message` and
+    `errors`).
+
+    Codes of typedws's own: `"invalid_request"` (the request failed
+    validation; `errors` says where) and `"unsupported_request"` (no answer
+    handles that request type).
+    """
+
+    code: str = "refused"
+    """What went wrong, as a short name the requester can branch on."""
+
+    def __init__(self, message: str = "", *, code: str | None = None, errors: Sequence[ErrorDetail] = ()) -> None:
+        super().__init__(message or f"request refused ({code or self.code})")
+        if code is not None:
+            self.code = code
+        self.message = message
+        """A text for people; from the peer, it is the peer's data."""
+        self.errors: list[ErrorDetail] = list(errors)
+        """For `"invalid_request"`: where the request failed validation."""
+
+    @classmethod
+    def from_peer(cls, code: str, message: str, errors: Sequence[ErrorDetail] = ()) -> RequestError:
+        """The error the peer answered with; the exception's message names the code only when it is a plain name."""
+        error = cls(message, code=code, errors=errors)
+        shown = code if _PLAIN_CODE.fullmatch(code) else "an unprintable code"
+        error.args = (f"the peer refused the request ({shown})",)
+        return error
+
+
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+class RequestTimeout(TimeoutError):
+    """No reply to a request came within its timeout; a reply arriving later is dropped."""
+
+    def __init__(self, request: str, timeout: float) -> None:
+        super().__init__(f"no reply to {request} within {timeout:g} s")
+        self.timeout = timeout
+        """The timeout that passed, in seconds."""

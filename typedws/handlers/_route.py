@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket as StarletteWebSocket
 from typing_extensions import Self, TypeVar
 
 from .._codecs import Codec
+from .._correlation import DEFAULT_CORRELATION_FIELD
 from .._options import CaughtCloseCodes, checked_caught_codes, checked_max_size
 from ._info import INFO_ATTRIBUTE, EndpointInfo
 from .._websocket import WebSocket
@@ -44,31 +45,39 @@ class TypedRoute(Generic[InT, OutT]):
         self,
         handler: Callable[..., Awaitable[object]],
         *,
-        kind: Literal["endpoint", "listener"],
+        kind: Literal["endpoint", "listener", "responder"],
         receive_codec: Codec[InT],
         send_codec: Codec[OutT],
         parameter: str,
         framework_signature: inspect.Signature,
-        method: bool,
         caught_close_codes: CaughtCloseCodes | None,
         max_size: int | None,
+        method: bool = False,
+        correlation_field: str = DEFAULT_CORRELATION_FIELD,
+        name: str | None = None,
+        description: str | None = None,
     ) -> None:
+        """Take the handler's name and docstring (or `name` and `description`), options and codecs."""
         self._method = method
         self._caught_close_codes = checked_caught_codes(caught_close_codes)
         self._max_size = checked_max_size(max_size)
         functools.update_wrapper(self, handler)
+        if name is not None:
+            self.__name__ = self.__qualname__ = name
+            self.__doc__ = description
         self._receive_codec = receive_codec
         self._send_codec = send_codec
         self._parameter = parameter
         self.info = EndpointInfo(
-            name=handler.__name__,
-            description=inspect.getdoc(handler),
+            name=self.__name__,
+            description=inspect.cleandoc(self.__doc__) if self.__doc__ else None,
             kind=kind,
             # The info describes any endpoint: its codecs are known to carry objects (Codec is invariant).
             receive_codec=cast("Codec[object]", receive_codec),
             send_codec=cast("Codec[object]", send_codec),
             caught_close_codes=self._caught_close_codes,
             max_size=max_size,
+            correlation_field=correlation_field,
         )
         setattr(self, INFO_ATTRIBUTE, self.info)
         # FastAPI reads this to inject the handler's parameters; it hands over a Starlette WebSocket.
