@@ -12,6 +12,7 @@ from starlette.websockets import WebSocketState
 from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
     ErrorDetail,
+    HubUnavailable,
     InvalidMessage,
     MalformedMessage,
     MessageError,
@@ -29,7 +30,7 @@ from ._peer import Peer
 from ._requests import RequestFor
 from ._websocket import WebSocket
 from .handlers import Endpoint, EndpointInfo, Listener, Responder, endpoint, listener, responder, typed_routes
-from .hub import Hub, Subscription, Topic
+from .hub import Entry, Hub, Stream, Subscription, Topic
 
 __all__ = [
     "DEFAULT_CAUGHT_CLOSE_CODES",
@@ -39,8 +40,10 @@ __all__ = [
     "ConnectionOptions",
     "Endpoint",
     "EndpointInfo",
+    "Entry",
     "ErrorDetail",
     "Hub",
+    "HubUnavailable",
     "InvalidMessage",
     "Listener",
     "MalformedMessage",
@@ -52,6 +55,7 @@ __all__ = [
     "RequestFor",
     "RequestTimeout",
     "Responder",
+    "Stream",
     "Subscription",
     "SubscriptionOverflow",
     "Topic",

@@ -13,6 +13,7 @@ What to catch, at a glance::
     │   └── WebSocketClosed      a receive or send after the connection ended (either side's close)
     │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
     ├── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
+    ├── HubUnavailable           the hub's broker cannot be reached: a publish failed, or recovery took too long
     └── RequestError             a request answered with an error reply (code, message, errors): raise it
                                  in an answer to send one; `request()` raises it when the peer sent one
     TimeoutError
@@ -48,6 +49,7 @@ __all__ = [
     "MessageError",
     "MessageTooFragmented",
     "MessageTooLarge",
+    "HubUnavailable",
     "RequestError",
     "RequestTimeout",
     "SubscriptionOverflow",
@@ -179,14 +181,39 @@ class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):
 
 
 class SubscriptionOverflow(Exception):
-    """A hub subscriber fell more than its queue size behind under the `"raise"` overflow policy."""
+    """A hub subscriber fell more than its queue's bounds behind under the `"raise"` overflow policy.
 
-    def __init__(self, topic: str, queue_size: int) -> None:
-        super().__init__(f"subscriber of topic {topic!r} fell more than {queue_size} values behind")
+    The queue holds at most `queue_size` values and `queue_bytes` bytes of
+    messages; the subscriber went past one of them.
+    """
+
+    def __init__(self, topic: str, queue_size: int, queue_bytes: int | None = None) -> None:
+        bounds = f"{queue_size} values" if queue_bytes is None else f"{queue_size} values or {queue_bytes} bytes"
+        super().__init__(f"subscriber of topic {topic!r} fell more than {bounds} behind")
         self.topic = topic
         """The name of the topic the subscriber fell behind on."""
         self.queue_size = queue_size
-        """The size of the subscriber's queue."""
+        """How many values the subscriber's queue holds at most."""
+        self.queue_bytes = queue_bytes
+        """How many bytes of messages the subscriber's queue holds at most."""
+
+
+class HubUnavailable(Exception):
+    """The hub's broker cannot be reached.
+
+    Raised by `Topic.publish` when the broker does not take the message (after
+    the client's retries), by entering a subscription when the broker does not
+    confirm it in time, and by a subscription's iteration when the connection
+    to the broker was lost for longer than the hub's `recovery_timeout`. The
+    broker's own error, if any, is the `__cause__`.
+    """
+
+    def __init__(self, url: str, detail: str) -> None:
+        super().__init__(f"the hub's broker at {url!r} is unavailable: {detail}")
+        self.url = url
+        """The hub's URL, without its password."""
+        self.detail = detail
+        """What failed."""
 
 
 class RequestError(Exception):
