@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import functools
 import inspect
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 
@@ -24,6 +26,14 @@ __all__ = ["TypedRoute"]
 InT = TypeVar("InT", covariant=True)
 OutT = TypeVar("OutT", contravariant=True)
 
+
+
+def mark_coroutine_function(function: Callable[..., object]) -> None:
+    """Let `function`, which returns a coroutine, pass for an `async def` with `inspect` and `asyncio`."""
+    if sys.version_info >= (3, 12):
+        inspect.markcoroutinefunction(function)
+    else:  # the marker asyncio.iscoroutinefunction looks for before 3.12
+        setattr(function, "_is_coroutine", getattr(asyncio.coroutines, "_is_coroutine"))  # noqa: B009, B010
 
 class TypedRoute(Generic[InT, OutT]):
     """The ASGI and FastAPI face shared by `Endpoint` and `Listener`."""
@@ -119,9 +129,18 @@ class TypedRoute(Generic[InT, OutT]):
 
     else:
 
-        async def __call__(self, /, *asgi, **arguments):
-            """Serve one connection: as an ASGI app `(scope, receive, send)`, or as FastAPI calls it (keywords)."""
-            await self._call(asgi, arguments)
+        def __call__(self, /, *asgi, **arguments):
+            """Serve one connection: as an ASGI app `(scope, receive, send)`, or as FastAPI calls it (keywords).
+
+            A plain function returning the coroutine, so that a call with no
+            arguments fails at once: uvicorn, given an endpoint as its app,
+            calls it so to tell an app from an app factory.
+            """
+            if not asgi and not arguments:
+                raise TypeError(f"{self.__qualname__} is an ASGI app: call it with (scope, receive, send)")
+            return self._call(asgi, arguments)
+
+        mark_coroutine_function(__call__)
 
     async def _call(self, asgi: tuple[Any, ...], arguments: dict[str, Any]) -> None:
         self._check_bound()
