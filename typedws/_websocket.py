@@ -17,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, truncate_reason
+from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, next_value, truncate_reason
 from ._codecs import EVENT, Codec, ValueType, codec_for
 from ._errors import MessageError, WebSocketClosed, WebSocketDisconnect, WebSocketDisconnected
 from ._frames import event_of, frame_of
@@ -794,7 +794,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
 
         A `MessageError` closes the connection with its code and is raised.
         """
-        # The body of `receive`, inlined: one coroutine less per message.
+        # The body of `receive` and the rule of `_close.next_value`, inlined: one coroutine less per message.
         if self.client_state is not _CONNECTED or self._events_in:
             return await self._next_slowly()
         try:
@@ -814,12 +814,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
 
     async def _next_slowly(self) -> InT:
         """`__anext__` off the hot path: before accepting, after the peer left, or for raw events."""
-        try:
-            value = await self.receive()
-        except WebSocketDisconnect as exc:
-            if exc.code in self.caught_close_codes:
-                raise StopAsyncIteration from None
-            raise
+        value = await next_value(self.receive, self.caught_close_codes, self.ensure_closed)
         if self._events_in and self.client_state is _DISCONNECTED:
             raise StopAsyncIteration  # the raw events end with the peer's disconnect
         return value
