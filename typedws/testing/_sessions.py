@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Generic, TypedDict
 
@@ -18,7 +18,7 @@ from .._errors import WebSocketClosed
 from typing_extensions import Self, TypeVar
 
 from .._codecs import Codec
-from .._close import ending_of, truncate_reason
+from .._close import ending_of, next_value, truncate_reason, values
 from .._frames import event_of, frame_of
 from .._options import CaughtCloseCodes, checked_caught_codes
 
@@ -64,7 +64,7 @@ class _Session(Generic[RecvT, SendT]):
         """Decodes the frames the app sends into `RecvT` values."""
         self.send_codec = send_codec
         """Encodes `SendT` values into frames for the app."""
-        self.caught_close_codes = checked_caught_codes(caught_close_codes)
+        self.caught_close_codes: frozenset[int] = checked_caught_codes(caught_close_codes)
         """Close codes of the app that end the session's iteration quietly."""
         self.accepted_subprotocol: str | None = None
         """The subprotocol the app chose when accepting, if any."""
@@ -103,9 +103,6 @@ class _Session(Generic[RecvT, SendT]):
             self._closed = _Closed(False, code, reason)
         return reason
 
-    def _ends_iteration(self, error: WebSocketDisconnect) -> bool:
-        return error.code in self.caught_close_codes
-
 
 class WebSocketTestSession(_Session[RecvT, SendT]):
     """A test connection that sends `SendT` values and receives `RecvT` values.
@@ -129,7 +126,7 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
 
     def __enter__(self) -> Self:
         self.session.__enter__()
-        self.accepted_subprotocol = self.session.accepted_subprotocol
+        self.accepted_subprotocol: str | None = self.session.accepted_subprotocol
         return self
 
     def __exit__(
@@ -168,13 +165,7 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
 
     def __iter__(self) -> Iterator[RecvT]:
         """The received values, until the app closes with one of `caught_close_codes`."""
-        while True:
-            try:
-                yield self.receive()
-            except WebSocketDisconnect as error:
-                if self._ends_iteration(error):
-                    return
-                raise
+        return values(self.receive, self.caught_close_codes, self.close)
 
 
 class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
@@ -222,7 +213,7 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
         except BaseException as exc:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
-        self.accepted_subprotocol = message.get("subprotocol")
+        self.accepted_subprotocol: str | None = message.get("subprotocol")
         return self
 
     async def __aexit__(
@@ -302,9 +293,4 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
 
     async def __anext__(self) -> RecvT:
         """The next received value; the iteration ends when the app closes normally."""
-        try:
-            return await self.receive()
-        except WebSocketDisconnect as error:
-            if self._ends_iteration(error):
-                raise StopAsyncIteration from None
-            raise
+        return await next_value(self.receive, self.caught_close_codes, self.close)
