@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
 import typedws
-from tests.rpc.protocol import GetRoom, Note, Room, asking_app, rooms_app
+from tests.rpc.protocol import GetRoom, Note, Room, asking_app, get_room, rooms_app
 from tests.asyncapi.test_parser import validate
 from typedws import WebSocket, asyncapi
 from typedws.asyncapi._schema import payload_target
@@ -131,8 +131,10 @@ def test_a_reply_that_is_also_a_message_of_its_own_has_a_second_schema_that_carr
     assert [m["$ref"].rpartition("/")[2] for m in sent] == ["Room", "NoteOutput"]
 
 
-def test_a_responders_close_codes_say_that_invalid_requests_are_answered(rooms: dict[str, Any]) -> None:
-    codes = {entry["code"]: entry["description"] for entry in rooms["channels"]["rooms"]["x-close-codes"]}
+def test_a_responders_close_codes_say_that_invalid_requests_are_answered_and_name_its_own() -> None:
+    rooms = typedws.responder(get_room, name="rooms", close_codes={4001: "Too many rooms asked for."})
+    document = document_of(Starlette(routes=[WebSocketRoute("/rooms", rooms)]))
+    codes = {entry["code"]: entry["description"] for entry in document["channels"]["rooms"]["x-close-codes"]}
     assert "without a valid correlation id `id`" in codes[1007] and "`ErrorReply`" in codes[1007]
-    asked = ["receive_rooms_GetRoom", "receive_rooms_Wait", "receive_rooms_Refuse", "receive_rooms_Crash"]
-    assert list(rooms["operations"]) == asked  # a responder's only operations are its requests
+    assert codes[4001] == "Too many rooms asked for."
+    assert list(document["operations"]) == ["receive_rooms_GetRoom"]  # a responder's only operations: its requests
