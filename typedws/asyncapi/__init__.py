@@ -11,7 +11,8 @@ app.routes.extend(asyncapi.routes(title="Chat", version="1.0.0"))  # /asyncapi.j
 The document has one channel per typed route, one message per type (or
 union member) received or sent, with JSON Schema payloads from Pydantic,
 `receive` operations for what clients send and `send` operations for what
-the server sends. The renderers take such a document.
+the server sends, and for each request type an operation with its `reply`.
+The renderers take such a document.
 """
 
 from __future__ import annotations
