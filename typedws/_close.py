@@ -23,7 +23,7 @@ close, then the use of the closed connection that followed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Container, Iterator
-from typing import Final, NamedTuple, TypeVar
+from typing import Final, NamedTuple, TypeVar, cast
 
 from starlette.exceptions import WebSocketException
 from starlette.types import Message
@@ -146,7 +146,8 @@ def values(
 def leaves_of(exc: BaseException) -> list[BaseException]:
     """`[exc]`, or the exceptions an exception group holds, nested groups flattened."""
     if isinstance(exc, BaseExceptionGroup):
-        return [leaf for inner in exc.exceptions for leaf in leaves_of(inner)]
+        group = cast("BaseExceptionGroup[BaseException]", exc)
+        return [leaf for inner in group.exceptions for leaf in leaves_of(inner)]
     return [exc]
 
 

@@ -952,17 +952,18 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
     def _not_a_message(self, message: Message) -> NoReturn:
         """Raise for an event that `receive` got instead of a message: the peer's close, or a protocol error."""
         if message["type"] == "websocket.disconnect":
-            self._peer_closed(message)
-            raise WebSocketDisconnect(*self._peer_left)  # type: ignore[misc]
+            raise WebSocketDisconnect(*self._peer_closed(message))
         raise RuntimeError(
             f'expected the ASGI event "websocket.receive" or "websocket.disconnect", got {message["type"]!r}'
         )
 
-    def _peer_closed(self, message: Message) -> None:
+    def _peer_closed(self, message: Message) -> tuple[int, str]:
+        """Record the peer's close; its code and reason."""
         self.client_state = _DISCONNECTED
         self._peer_left = close_of(message)
         if self._close is None:
             self._close = self._peer_left
+        return self._peer_left
 
     def _lost(self) -> NoReturn:
         """The server could not send: the peer is gone (1006 unless its close arrived), or the server closed."""
