@@ -17,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, truncate_reason
+from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, stand_in_close, truncate_reason
 from ._codecs import EVENT, Codec, codec_for
 from ._errors import MessageError, WebSocketClosed, WebSocketDisconnect, WebSocketDisconnected
 from ._frames import event_of, frame_of
@@ -748,6 +748,11 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
             if kind != "websocket.send" and not isinstance(error, OSError):
                 raise
             self._lost()
+        except Exception:
+            stand_in = stand_in_close(message)
+            if stand_in is None:
+                raise
+            await self._send(stand_in)
 
     # State changes and errors -------------------------------------------------------------
 
