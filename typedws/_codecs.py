@@ -24,13 +24,13 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeAlias
 
-import pydantic_core
 from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 from starlette.types import Message
 from typing_extensions import TypeVar
 
-from ._errors import MalformedMessage, MessageTooLarge, UnexpectedFrame, from_validation_error
+from ._errors import MessageError, MessageTooLarge, UnexpectedFrame
+from ._safety import CHECKED_SIZE, check_frame, declared_names, refusal_of
 from ._frames import event_of, frame_of
 from ._typing import display_name, runtime_classes
 
@@ -144,7 +144,14 @@ class PydanticCodec(Codec[T]):
     """
 
     __slots__ = (
-        "adapter", "value_type", "_validate_json", "_validate_python", "_to_json", "_classes", "_exact_classes"
+        "adapter",
+        "value_type",
+        "_validate_json",
+        "_validate_python",
+        "_to_json",
+        "_classes",
+        "_exact_classes",
+        "_declared",
     )
 
     def __init__(self, adapter: TypeAdapter[T], name: str | None = None) -> None:
@@ -168,21 +175,28 @@ class PydanticCodec(Codec[T]):
         self.media_type = "application/json"
         self._classes = runtime_classes(value_type)
         self._exact_classes = frozenset(self._classes or ())
+        self._declared: frozenset[str] | None = None
 
     def decode(self, frame: str | bytes, max_size: int | None = None) -> T:
         if max_size is not None and len(frame) * 4 > max_size:
             _check_size(frame, max_size)
-        # Pydantic parses the non-standard tokens NaN and Infinity; RFC 8259 does not.
-        # A one-letter search (memchr) first: most frames have no capital N or I at all.
+        # `check_frame`'s cheap part inlined (a call costs more than the hot path can spare): a large
+        # frame, or one with the capital letters of NaN or Infinity (memchr), is checked in full.
         if type(frame) is str:
-            if ("N" in frame and "NaN" in frame) or ("I" in frame and "Infinity" in frame):
-                _refuse_nonstandard_json(frame)
-        elif (b"N" in frame and b"NaN" in frame) or (b"I" in frame and b"Infinity" in frame):
-            _refuse_nonstandard_json(frame)
+            if len(frame) > CHECKED_SIZE or ("N" in frame and "NaN" in frame) or ("I" in frame and "Infinity" in frame):
+                check_frame(frame)
+        elif len(frame) > CHECKED_SIZE or (b"N" in frame and b"NaN" in frame) or (b"I" in frame and b"Infinity" in frame):
+            check_frame(frame)
         try:
             return self._validate_json(frame)
         except ValidationError as error:
-            raise from_validation_error(error, self.name) from error
+            # Raised without its cause: Pydantic's error quotes the peer's input, and tracebacks get logged.
+            raise self._refusal(error) from None
+
+    def _refusal(self, error: ValidationError) -> MessageError:
+        if self._declared is None:
+            self._declared = declared_names(self.adapter.core_schema)
+        return refusal_of(error, self.name, self._declared)
 
     def encode(self, value: T) -> str:
         # An exact class match first: isinstance on a model class runs pydantic's Python-level __instancecheck__.
@@ -209,13 +223,6 @@ def _writes_nan_tokens(schema: object) -> bool:
     if isinstance(schema, (list, tuple)):
         return any(_writes_nan_tokens(v) for v in schema)
     return False
-
-
-def _refuse_nonstandard_json(frame: str | bytes) -> None:
-    try:
-        pydantic_core.from_json(frame, allow_inf_nan=False)
-    except ValueError as error:
-        raise MalformedMessage(f"malformed JSON: {error}") from None
 
 
 class EventCodec(Codec[Message]):

@@ -6,10 +6,10 @@ What to catch, at a glance::
     ├── MessageError             a received message the connection cannot accept (close_code, reason)
     │   ├── UnexpectedFrame      binary where text is expected, or text where bytes are    1003
     │   ├── MalformedMessage     invalid UTF-8, malformed or non-standard JSON            1007
-    │   ├── InvalidMessage       well-formed JSON that fails validation (errors)          1007
+    │   ├── InvalidMessage       well-formed JSON that fails validation (errors: ErrorDetail) 1007
     │   └── MessageTooLarge      larger than the connection's max_size (size, max_size)   1009
     ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
-    │   └── WebSocketClosed      ... and this side (or the server) had closed it: a receive or send came after
+    │   └── WebSocketClosed      a receive or send after the connection ended (either side's close)
     │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
     └── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
 
@@ -20,11 +20,11 @@ error's message: it may be logged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypedDict
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 from starlette import status
+from typing_extensions import NotRequired
 from starlette.websockets import WebSocketDisconnect
 
 try:
@@ -36,6 +36,7 @@ except ImportError:  # Starlette before 1.0 has no class of its own for a use af
 
 
 __all__ = [
+    "ErrorDetail",
     "InvalidMessage",
     "MalformedMessage",
     "MessageError",
@@ -83,21 +84,40 @@ class MalformedMessage(MessageError):
     reason = "malformed message"
 
 
+class ErrorDetail(TypedDict):
+    """One reason a message failed validation: Pydantic's error details, without the peer's data."""
+
+    type: str
+    """Pydantic's error type, such as `"missing"` or `"string_too_long"`."""
+    loc: tuple[int | str, ...]
+    """Where in the message: field names and list positions (a dict key of the peer's may appear here)."""
+    msg: str
+    """What is wrong, in Pydantic's words, with any quote of the peer's input cut out (`…`)."""
+    ctx: NotRequired[dict[str, object]]
+    """The rule's parameters (`{"max_length": 20}`), when it has any; never the peer's data."""
+
+
 class InvalidMessage(MessageError):
     """The frame is well-formed JSON whose value fails validation.
 
-    `errors` holds Pydantic's error details (without the input values, which
-    are the peer's data); the original `pydantic.ValidationError` is the
-    exception's `__cause__`.
+    `errors` lists why, one `ErrorDetail` per failure.
     """
 
     close_code = status.WS_1007_INVALID_FRAME_PAYLOAD_DATA
     reason = "invalid message"
 
-    def __init__(self, detail: str, errors: Sequence[ErrorDetails] = ()) -> None:
+    def __init__(
+        self, detail: str, errors: Sequence[ErrorDetail] | Callable[[], list[ErrorDetail]] = ()
+    ) -> None:
         super().__init__(detail)
-        self.errors: list[ErrorDetails] = list(errors)
-        """Pydantic's error details, without the input values."""
+        self._errors = errors
+
+    @property
+    def errors(self) -> list[ErrorDetail]:
+        """Why the message failed validation: Pydantic's error details, without the peer's data."""
+        if callable(self._errors):  # many errors are built on demand: the handler may never look
+            self._errors = self._errors()
+        return list(self._errors)
 
 
 class MessageTooLarge(MessageError):
@@ -119,28 +139,15 @@ class MessageTooLarge(MessageError):
         """The limit it exceeded, in bytes."""
 
 
-def from_validation_error(error: ValidationError, expected: str) -> MessageError:
-    """Translate a Pydantic error raised while validating a frame into our own."""
-    details = error.errors(include_url=False, include_input=False)
-    if all(d["type"] == "json_invalid" for d in details):
-        return MalformedMessage(f"malformed JSON: {details[0]['msg'].removeprefix('Invalid JSON: ')}")
-    summary = "; ".join(_describe(d) for d in details[:3])
-    more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
-    return InvalidMessage(f"message is not a valid {expected}: {summary}{more}", details)
-
-
-def _describe(detail: ErrorDetails) -> str:
-    location = ".".join(str(part) for part in detail["loc"])
-    return f"{location}: {detail['msg']}" if location else detail["msg"]
-
-
 class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):
-    """A receive or send on a connection that this side (or the server) has closed already.
+    """A receive or send on a connection that has ended already: closed by this side, or by the server,
+    or after the peer's close was received.
 
     A `WebSocketDisconnect`, so that one `except WebSocketDisconnect:` catches
     every way a connection ends, and Starlette 1.x's `WebSocketDisconnected`
-    (a `RuntimeError`), which Starlette raises in the same case. `code` and
-    `reason` are those of the close.
+    (a `RuntimeError`), which Starlette raises in the same cases. `code` and
+    `reason` are those of the close. The close policy never lets it out of a
+    handler: whatever ended the connection was seen first.
     """
 
     def __init__(self, code: int, reason: str | None = None, *, action: str = "use") -> None:

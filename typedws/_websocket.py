@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Literal, NoReturn, cast, overload
 
@@ -678,6 +678,28 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
             frame = frame.encode()
         await self.send_event(event_of("websocket.send", frame))
 
+    async def iter_text(self) -> AsyncIterator[str]:
+        """Text frames as `str` until the peer leaves (whatever its close code), as Starlette's `iter_text`."""
+        async for value in self._iterate_with(_TEXT):
+            yield value
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """Binary frames as `bytes` until the peer leaves (whatever its close code), as Starlette's `iter_bytes`."""
+        async for value in self._iterate_with(_BYTES):
+            yield value
+
+    async def iter_json(self) -> AsyncIterator[Any]:
+        """JSON values until the peer leaves (whatever its close code), as Starlette's `iter_json`."""
+        async for value in self._iterate_with(_JSON):
+            yield value
+
+    async def _iterate_with(self, codec: Codec[_V]) -> AsyncIterator[_V]:
+        try:
+            while True:
+                yield await self._receive_with(codec)
+        except WebSocketDisconnect:
+            pass
+
     async def _receive_with(self, codec: Codec[_V]) -> _V:
         """`receive`, with another codec."""
         if self.client_state is not _CONNECTED:
@@ -782,16 +804,17 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
 
     def _refuse_receive(self) -> NoReturn:
         if self._peer_left is not None:  # once the peer has left, every receive says so
-            raise WebSocketDisconnect(*self._peer_left)
+            raise WebSocketClosed(*self._peer_left, action="receive on")
         raise WebSocketDisconnected('the connection is not accepted yet: call "accept" first')
 
     def _refuse_send(self, kind: str) -> NoReturn:
+        action = "close" if kind == "websocket.close" else "send on"
         if self._peer_left is not None:  # once the peer has left, every send says so
-            raise WebSocketDisconnect(*self._peer_left)
+            raise WebSocketClosed(*self._peer_left, action=action)
         state = self.application_state
         if state is _DISCONNECTED:
             code, reason = self._close or (status.WS_1000_NORMAL_CLOSURE, "")
-            raise WebSocketClosed(code, reason, action="close" if kind == "websocket.close" else "send on")
+            raise WebSocketClosed(code, reason, action=action)
         if state is _CONNECTING and kind == "websocket.send":
             raise WebSocketDisconnected('the connection is not accepted yet: call "accept" first')
         if state is _CONNECTED and kind == "websocket.accept":

@@ -167,14 +167,16 @@ class ClientWebSocket(Generic[InT, OutT]):
     def _error_of(self, closed: ConnectionClosed) -> Exception:
         """What a failed receive raises: the message error that made the protocol layer close (once), or the disconnect."""
         cause = closed.__cause__
-        if not self._close_reported:
-            self._close_reported = True
-            if isinstance(cause, PayloadTooBig) and self.max_size is not None:
-                # A compressed message is refused while inflating it, before its size is known.
-                size = None if cause.size is None else cause.size + (cause.current_size or 0)
-                return MessageTooLarge(size, self.max_size)
-            if isinstance(cause, UnicodeDecodeError):
-                return MalformedMessage("invalid UTF-8 in a text frame")
+        if self._close_reported:
+            close = self._close_frame() or Close(status.WS_1006_ABNORMAL_CLOSURE, "")
+            return WebSocketClosed(close.code, close.reason, action="use")
+        self._close_reported = True
+        if isinstance(cause, PayloadTooBig) and self.max_size is not None:
+            # A compressed message is refused while inflating it, before its size is known.
+            size = None if cause.size is None else cause.size + (cause.current_size or 0)
+            return MessageTooLarge(size, self.max_size)
+        if isinstance(cause, UnicodeDecodeError):
+            return MalformedMessage("invalid UTF-8 in a text frame")
         return _disconnect_of(closed)
 
 

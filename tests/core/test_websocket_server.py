@@ -12,7 +12,7 @@ from websockets.exceptions import InvalidStatus
 
 from tests.support.wire import close_of
 from tests.support.apps import Chat, Join, Say, app_of, echo_app
-from tests.support.servers import serve
+from tests.support.servers import UVICORN_DENIAL_ERROR, serve
 from typedws import WebSocket
 
 pytestmark = pytest.mark.anyio
@@ -88,10 +88,6 @@ async def test_client_closing_normally_ends_the_handler_quietly(ws_impl: str) ->
             await client.send("hi")
             assert await client.recv() == "hi"
     assert finished == ["done"]
-
-
-UVICORN_DENIAL_ERROR = "ASGI callable returned without completing handshake."
-"""What uvicorn's `websockets-sansio` protocol logs, at ERROR, after any denial response (an upstream quirk)."""
 
 
 @pytest.mark.expect_error_log

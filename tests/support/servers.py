@@ -21,6 +21,9 @@ from starlette.types import ASGIApp
 WS_IMPLEMENTATIONS = ("websockets-sansio", "wsproto")
 """uvicorn's WebSocket protocol implementations that tests run against."""
 
+UVICORN_DENIAL_ERROR = "ASGI callable returned without completing handshake."
+"""What uvicorn's `websockets-sansio` protocol logs, at ERROR, after any denial response (an upstream quirk)."""
+
 ROOT = Path(__file__).resolve().parents[2]
 """The checkout: the working directory of child processes, so that `tests` and `examples` import."""
 

@@ -48,10 +48,8 @@ class _Closed:
         self.code = code
         self.reason = reason
 
-    def error(self) -> WebSocketDisconnect:
-        """What a use of the ended connection raises: the app's close, or `WebSocketClosed` after the session's."""
-        if self.by_server:
-            return WebSocketDisconnect(self.code, self.reason)
+    def error(self) -> WebSocketClosed:
+        """What a use of the ended connection raises, as on the server side."""
         return WebSocketClosed(self.code, self.reason)
 
 
@@ -94,7 +92,7 @@ class _Session(Generic[RecvT, SendT]):
             return frame_of(message)
         if kind == "websocket.close":
             self._closed = _Closed(True, message.get("code", 1000), message.get("reason") or "")
-            raise self._closed.error()
+            raise WebSocketDisconnect(self._closed.code, self._closed.reason)
         raise RuntimeError(f"unexpected ASGI message from the app: {kind!r}")
 
     def _closed_by_us(self, code: int, reason: str | None) -> str:
@@ -114,7 +112,7 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
     Made by `TestClient.websocket_connect`; use it as a context manager. A
     close from the app raises `WebSocketDisconnect` with the app's code;
     iteration ends quietly on a close with one of `caught_close_codes`
-    (default 1000, 1001, 1005, 1006).
+    (every code by default; `close_code` tells which).
     """
 
     def __init__(
@@ -178,7 +176,7 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
     Made by `AsyncTestClient.websocket_connect`; use it with `async with`,
     which runs the app's handler as a task. A close from the app raises
     `WebSocketDisconnect` with the app's code; `async for` ends quietly on a
-    close with one of `caught_close_codes` (default 1000, 1001, 1005, 1006).
+    close with one of `caught_close_codes` (every code by default).
     Leaving the block closes the connection (1000, unless closed already),
     waits for the handler to finish, and raises the exception it crashed
     with, if any.
