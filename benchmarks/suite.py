@@ -7,10 +7,11 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from . import construction, end_to_end, inprocess, memory
+from .end_to_end import EndToEnd
 from .payloads import Case, cases
 from .rounds import Samples
 
-SECTIONS = ("messages", "end-to-end", "construction", "memory")
+SECTIONS = ("messages", "end-to-end", "servers", "construction", "memory")
 """The parts of the suite, in the order they run: `--only` takes these names."""
 
 
@@ -66,6 +67,9 @@ class Results:
     end_to_end: end_to_end.EndToEnd | None = None
     """Throughput and server CPU over uvicorn."""
 
+    servers: EndToEnd | None = None
+    """Throughput and server CPU of the typed echo on each server of the matrix."""
+
     construction: Samples | None = None
     """Nanoseconds per connection object."""
 
@@ -93,6 +97,9 @@ async def run(settings: Settings, only: Collection[str] = SECTIONS, progress: Ca
     if "end-to-end" in only:
         progress("end to end over uvicorn on 127.0.0.1")
         results.end_to_end = await end_to_end.measure(all_cases[0].frame, settings.e2e_messages, settings.rounds)
+    if "servers" in only:
+        progress("the typed echo on every server")
+        results.servers = await end_to_end.measure_servers(all_cases[0].frame, settings.e2e_messages, settings.rounds)
     if "construction" in only:
         progress("opening a connection")
         results.construction = await construction.measure(settings.constructions, settings.rounds)

@@ -18,6 +18,7 @@ from benchmarks.inprocess import EchoMismatch, seconds_per_message
 from benchmarks.payloads import cases
 from benchmarks.report import goals, render
 from benchmarks.servers import uvicorn_process
+from tests.support.launchers import LAUNCHERS
 
 
 def _finite_positive(figures: list[float]) -> bool:
@@ -37,12 +38,16 @@ async def test_every_part_of_the_suite_runs_and_reports() -> None:
     assert set(results.end_to_end.throughput.by_contender) == {"raw starlette", "typed", "floor", "litestar"}
     assert all(_finite_positive(f) for f in results.end_to_end.throughput.by_contender.values())
     assert all(len(f) == suite.TINY.rounds for f in results.end_to_end.server_cpu.by_contender.values())
+    assert results.servers is not None
+    assert list(results.servers.throughput.by_contender) == [launcher.name for launcher in LAUNCHERS]
+    assert all(_finite_positive(f) for f in results.servers.server_cpu.by_contender.values())
     assert results.construction is not None
     assert all(_finite_positive(f) for f in results.construction.by_contender.values())
     assert set(results.python_bytes) == set(CONTENDERS)
     assert set(results.resident_bytes) == {"raw starlette", "typed", "floor", "litestar"}
 
     text = render(results)
+    assert "The typed echo on every server" in text
     for goal in goals(results):
         assert goal.name in text
     assert len(goals(results)) == 4 + 4 + 4 + 3 + 2 + 1  # floor, starlette, litestar, litestar+dto, e2e, opening

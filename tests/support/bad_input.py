@@ -28,6 +28,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.wire import close_of, parse_standard_json
+from tests.support.apps import run_empty_lifespan
 from typedws import (
     DEFAULT_MAX_SIZE,
     InvalidMessage,
@@ -203,7 +204,7 @@ class TrackedApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await run_empty_lifespan(receive, send)
             return
         if scope["type"] == "http":
             await _answer(receive, send, {"running": self.running, "escaped": self.escaped})
@@ -216,17 +217,6 @@ class TrackedApp:
             raise
         finally:
             self.running -= 1
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    """Complete the lifespan's startup and shutdown: the app needs neither."""
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        else:
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 async def _answer(receive: Receive, send: Send, answer: object) -> None:

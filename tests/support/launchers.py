@@ -5,7 +5,7 @@ end-to-end benchmark run: uvicorn (both of its WebSocket implementations),
 Hypercorn, Granian and Daphne. Each row also holds how that server differs
 where the ASGI specification leaves it room (`Differences`); the matrix
 asserts each row, and `docs/production.md` shows the same table
-(`differences_table()`, checked by `tests/integration/test_server_docs.py`).
+(`differences_table()`, checked by `tests/project/test_server_table.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tests.support.servers import ChildProcess, child_process
@@ -37,8 +37,8 @@ class Differences:
     without a close frame.
     """
 
-    peer_close_code: str
-    """The code the app sees when the peer closes with a code: "the peer's" or the one the server reports instead."""
+    peer_close_code: int | None
+    """The code the app sees whatever code the peer closes with; `None` when it sees the peer's own."""
     abrupt_drop_code: int
     """The code the app sees when the peer's TCP connection drops without a close frame."""
     send_waits_for_a_slow_reader: bool
@@ -57,11 +57,13 @@ class Differences:
     shutdown_logs_traceback: bool
     """Whether the server logs a traceback of its own for each connection open at shutdown."""
     app_close_codes: str
-    """Which close codes the app can send: "any", or the ones the server refuses (typedws sends 4000 + code - 1000 instead)."""
+    """Which close codes the app can send: "any", or the ones the server takes (typedws sends a refused 1xxx as 4xxx)."""
     close_reason: bool
     """Whether the close reason the app sends reaches the peer."""
     crash_before_accept_status: int
     """The HTTP status of the handshake when the app raises before accepting."""
+    denial_response: bool
+    """Whether the server has ASGI's WebSocket Denial Response extension (`send_denial_response`)."""
     lifespan: bool
     """Whether the server runs the ASGI lifespan (a Hub started in it)."""
     settings: str
@@ -124,54 +126,41 @@ def _daphne(app: str, port: int) -> list[str]:
     )  # fmt: skip
 
 
-_UVICORN_SETTINGS = "`--ws-max-size 16777216` (its default)"
+_UVICORN = Differences(
+    peer_close_code=None,
+    abrupt_drop_code=1005,
+    send_waits_for_a_slow_reader=True,
+    send_fails_after_drop=True,
+    server_limit_close=(1009, "frame exceeds limit of 16777216 bytes"),
+    invalid_utf8_close=(1007, ""),
+    shutdown_close=(1012, ""),
+    shutdown_endings=("quiet",),
+    shutdown_logs_traceback=False,
+    app_close_codes="any",
+    close_reason=True,
+    crash_before_accept_status=500,
+    denial_response=True,
+    lifespan=True,
+    settings="`--ws-max-size 16777216` (its default)",
+)
+"""uvicorn with `--ws websockets-sansio`; with `--ws wsproto`, only the protocol layer's own answers differ."""
 
 LAUNCHERS: Sequence[Launcher] = (
-    Launcher(
-        "uvicorn, websockets-sansio",
-        _uvicorn("websockets-sansio"),
-        Differences(
-            peer_close_code="the peer's",
-            abrupt_drop_code=1005,
-            send_waits_for_a_slow_reader=True,
-            send_fails_after_drop=True,
-            server_limit_close=(1009, "frame exceeds limit of 16777216 bytes"),
-            invalid_utf8_close=(1007, ""),
-            shutdown_close=(1012, ""),
-            shutdown_endings=("quiet",),
-            shutdown_logs_traceback=False,
-            app_close_codes="any",
-            close_reason=True,
-            crash_before_accept_status=500,
-            lifespan=True,
-            settings=_UVICORN_SETTINGS,
-        ),
-    ),
+    Launcher("uvicorn, websockets-sansio", _uvicorn("websockets-sansio"), _UVICORN),
     Launcher(
         "uvicorn, wsproto",
         _uvicorn("wsproto"),
-        Differences(
-            peer_close_code="the peer's",
-            abrupt_drop_code=1005,
-            send_waits_for_a_slow_reader=True,
-            send_fails_after_drop=True,
+        replace(
+            _UVICORN,
             server_limit_close=(1009, "Message exceeds the maximum size (16777216 bytes)"),
             invalid_utf8_close=None,
-            shutdown_close=(1012, ""),
-            shutdown_endings=("quiet",),
-            shutdown_logs_traceback=False,
-            app_close_codes="any",
-            close_reason=True,
-            crash_before_accept_status=500,
-            lifespan=True,
-            settings=_UVICORN_SETTINGS,
         ),
     ),
     Launcher(
         "Hypercorn",
         _hypercorn,
         Differences(
-            peer_close_code="1006",
+            peer_close_code=1006,
             abrupt_drop_code=1006,
             send_waits_for_a_slow_reader=True,
             send_fails_after_drop=False,
@@ -183,6 +172,7 @@ LAUNCHERS: Sequence[Launcher] = (
             app_close_codes="any",
             close_reason=True,
             crash_before_accept_status=500,
+            denial_response=True,
             lifespan=True,
             settings="defaults (`websocket_max_message_size` is 16 MiB)",
         ),
@@ -191,7 +181,7 @@ LAUNCHERS: Sequence[Launcher] = (
         "Granian",
         _granian,
         Differences(
-            peer_close_code="the peer's",
+            peer_close_code=None,
             abrupt_drop_code=1005,
             send_waits_for_a_slow_reader=True,
             send_fails_after_drop=False,
@@ -203,6 +193,7 @@ LAUNCHERS: Sequence[Launcher] = (
             app_close_codes="any",
             close_reason=True,
             crash_before_accept_status=403,
+            denial_response=True,
             lifespan=True,
             settings="`--interface asgi --workers 1` (its frame limit, 16 MiB, has no option)",
         ),
@@ -211,7 +202,7 @@ LAUNCHERS: Sequence[Launcher] = (
         "Daphne",
         _daphne,
         Differences(
-            peer_close_code="the peer's",
+            peer_close_code=None,
             abrupt_drop_code=1006,
             send_waits_for_a_slow_reader=False,
             send_fails_after_drop=False,
@@ -223,6 +214,7 @@ LAUNCHERS: Sequence[Launcher] = (
             app_close_codes="1000 and 3000–4999 only",
             close_reason=False,
             crash_before_accept_status=500,
+            denial_response=False,
             lifespan=False,
             settings="`--websocket-max-message-size` and `--websocket-max-frame-size` 16777216 (default: 1 MiB)",
         ),
@@ -232,3 +224,48 @@ LAUNCHERS: Sequence[Launcher] = (
 
 LAUNCHER_IDS = [launcher.name.replace(", ", "-").lower() for launcher in LAUNCHERS]
 """Short names of `LAUNCHERS` for test ids: `uvicorn-wsproto`, `hypercorn`, ..."""
+
+
+def _close(close: tuple[int, str] | None) -> str:
+    if close is None:
+        return "no close frame"
+    code, reason = close
+    if code == 1005:
+        return "a close frame without a code"
+    return f"{code} “{reason}”" if reason else str(code)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+_SHUTDOWN_ENDINGS = {
+    "quiet": "ends quietly",
+    "escaped CancelledError": "is cancelled",
+    "never": "never ends",
+}
+
+_ROWS: Sequence[tuple[str, Callable[[Differences], str]]] = (
+    ("close codes the app can send", lambda d: d.app_close_codes),
+    ("the app's close reason reaches the peer", lambda d: _yes(d.close_reason)),
+    ("a peer's close code, as the app sees it", lambda d: "the peer's" if d.peer_close_code is None else f"always {d.peer_close_code}"),
+    ("a dropped connection, as the app sees it", lambda d: str(d.abrupt_drop_code)),
+    ("a send while the peer reads nothing", lambda d: "waits" if d.send_waits_for_a_slow_reader else "never waits"),
+    ("a send after the peer left", lambda d: "fails" if d.send_fails_after_drop else "is dropped silently"),
+    ("a message over the server's limit (16 MiB)", lambda d: _close(d.server_limit_close)),
+    ("invalid UTF-8 in a text frame", lambda d: _close(d.invalid_utf8_close)),
+    ("at shutdown, the peer gets", lambda d: _close(d.shutdown_close)),
+    ("at shutdown, a running handler", lambda d: " or ".join(_SHUTDOWN_ENDINGS[e] for e in d.shutdown_endings)),
+    ("a crash before accepting", lambda d: f"HTTP {d.crash_before_accept_status}"),
+    ("`send_denial_response`", lambda d: _yes(d.denial_response)),
+    ("lifespan (a Hub started in it)", lambda d: _yes(d.lifespan)),
+    ("the matrix starts it with", lambda d: d.settings),
+)
+
+
+def differences_table() -> str:
+    """`LAUNCHERS`' differences as a Markdown table: a row per behaviour, a column per server."""
+    header = ["", *(launcher.name for launcher in LAUNCHERS)]
+    rows = [[label, *(cell(launcher.differences) for launcher in LAUNCHERS)] for label, cell in _ROWS]
+    lines = ["| " + " | ".join(row) + " |" for row in (header, ["---"] * len(header), *rows)]
+    return "\n".join(lines) + "\n"

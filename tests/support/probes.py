@@ -31,6 +31,7 @@ from pydantic import TypeAdapter
 from starlette.types import Message, Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 
+from tests.support.apps import run_empty_lifespan
 from typedws import WebSocket
 
 Drop = Literal["abort", "close"]
@@ -165,7 +166,7 @@ class ProbeApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await run_empty_lifespan(receive, send)
         elif scope["type"] == "http":
             await self._answer(scope, receive, send)
         else:
@@ -208,17 +209,6 @@ class ProbeApp:
         start: Message = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
         await send(start)
         await send({"type": "http.response.body", "body": _REPORT.dump_json(answer)})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    """Complete the lifespan's startup and shutdown: the app needs neither."""
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        else:
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 app = ProbeApp()
