@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -17,7 +18,7 @@ from .._errors import WebSocketClosed
 from typing_extensions import Self, TypeVar
 
 from .._codecs import Codec
-from .._close import truncate_reason
+from .._close import ending_of, truncate_reason
 from .._frames import event_of, frame_of
 from .._options import CaughtCloseCodes, checked_caught_codes
 
@@ -134,6 +135,12 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> bool | None:
+        """Close the connection as the close policy says for how the block ended; never swallow an exception."""
+        if exc is not None and self._closed is None:
+            ending = ending_of(exc, self.caught_close_codes)
+            if not ending.by_peer:
+                with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):  # the app has ended
+                    self.close(ending.code, ending.reason)
         return self.session.__exit__(exc_type, exc, traceback)
 
     def send(self, value: SendT) -> None:
@@ -225,6 +232,9 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
         if tasks is None:
             return
         try:
+            if exc is not None and self._closed is None:  # the policy's code: 1011 for a failed test, say
+                ending = ending_of(exc, self.caught_close_codes)
+                self._closed_by_us(ending.code, ending.reason)
             closed = self._closed or _Closed(False, 1000, "")
             await self._send_disconnect(closed.code, closed.reason)
             if exc is not None:  # the test failed: do not wait for a handler that may never end
