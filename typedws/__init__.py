@@ -11,16 +11,20 @@ from starlette.websockets import WebSocketState
 
 from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
+    IdleTimeout,
     InvalidMessage,
     MalformedMessage,
     MessageError,
     MessageTooLarge,
+    RateLimitExceeded,
     SubscriptionOverflow,
     UnexpectedFrame,
     WebSocketClosed,
     WebSocketDisconnect,
 )
-from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions
+from ._liveness import Ping, Pong
+from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions, RateLimit
+from ._telemetry import Telemetry
 from ._websocket import WebSocket
 from .handlers import Endpoint, EndpointInfo, Listener, endpoint, listener, typed_routes
 from .hub import Hub, Subscription, Topic
@@ -34,13 +38,19 @@ __all__ = [
     "Endpoint",
     "EndpointInfo",
     "Hub",
+    "IdleTimeout",
     "InvalidMessage",
     "Listener",
     "MalformedMessage",
     "MessageError",
     "MessageTooLarge",
+    "Ping",
+    "Pong",
+    "RateLimit",
+    "RateLimitExceeded",
     "Subscription",
     "SubscriptionOverflow",
+    "Telemetry",
     "Topic",
     "UnexpectedFrame",
     "ValueType",

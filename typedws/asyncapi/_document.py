@@ -17,7 +17,8 @@ from pydantic_core import PydanticSerializationError, core_schema
 from ._examples import NO_EXAMPLE, example_candidates
 from ._schema import REF_PREFIX, payload_target, require_discriminators, require_tag, to_asyncapi_schema
 from .._typing import discriminator, display_name, union_members
-from .._codecs import Codec, PydanticCodec
+from .._codecs import Codec, PydanticCodec, codec_for
+from .._liveness import Ping, Pong
 from ..handlers import EndpointInfo
 
 __all__ = ["ASYNCAPI_VERSION", "ServerSpec", "build_document", "server_objects"]
@@ -83,7 +84,13 @@ def build_document(
 ) -> dict[str, Any]:
     """Return the AsyncAPI 3.0.0 document of typed routes, as `(path, info)` pairs."""
     routes = list(routes)
-    variants = [(_variants(info.receive_codec, "receive"), _variants(info.send_codec, "send")) for _, info in routes]
+    variants = [
+        (
+            _variants(info.receive_codec, "receive") + _heartbeat(info, "receive"),
+            _variants(info.send_codec, "send") + _heartbeat(info, "send"),
+        )
+        for _, info in routes
+    ]
     schemas = _generate_schemas([v for both in variants for vs in both for v in vs])
     messages = _Messages(schemas)
     channels: dict[str, Any] = {}
@@ -122,6 +129,13 @@ def _variants(codec: Codec[Any], direction: Direction) -> list[_Variant]:
         return [_Variant(display_name(codec.value_type), codec.adapter, codec, direction)]
     tag = discriminator(codec.value_type)
     return [_Variant(display_name(member), TypeAdapter(member), codec, direction, tag) for member in members]
+
+
+def _heartbeat(info: EndpointInfo, direction: Direction) -> list[_Variant]:
+    """The heartbeat's message in `direction` (`Ping` received, `Pong` sent), for an endpoint with `heartbeat=True`."""
+    if not info.heartbeat:
+        return []
+    return _variants(codec_for(Ping if direction == "receive" else Pong), direction)
 
 
 def _key(label: str, default: str = "message") -> str:

@@ -19,9 +19,9 @@ from typing import Any, Protocol, overload
 
 from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketState
-from typing_extensions import Concatenate, Never, ParamSpec, TypeVar
+from typing_extensions import Concatenate, Never, ParamSpec, TypeVar, Unpack
 
-from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
+from .._options import ConnectionOptions
 from .._websocket import WebSocket
 from ._route import TypedRoute
 from ._signatures import read_endpoint
@@ -52,9 +52,7 @@ class Endpoint(TypedRoute[InT, OutT]):
     def __init__(
         self,
         handler: Callable[..., Awaitable[None]],
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
+        **options: Unpack[ConnectionOptions],
     ) -> None:
         read = read_endpoint(handler)
         self._handler = handler
@@ -66,8 +64,7 @@ class Endpoint(TypedRoute[InT, OutT]):
             send_codec=read.send_codec,
             parameter=read.parameter,
             framework_signature=read.framework_signature,
-            caught_close_codes=caught_close_codes,
-            max_size=max_size,
+            options=options,
         )
 
     async def _run(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
@@ -97,15 +94,11 @@ def endpoint(handler: Callable[Concatenate[WebSocket[_I, _O], _P], Awaitable[Non
 @overload
 def endpoint(handler: Callable[..., Awaitable[None]], /) -> Endpoint[object, Never]: ...
 @overload
-def endpoint(
-    *, caught_close_codes: CaughtCloseCodes | None = None, max_size: int | None = DEFAULT_MAX_SIZE
-) -> EndpointDecorator: ...
+def endpoint(**options: Unpack[ConnectionOptions]) -> EndpointDecorator: ...
 def endpoint(
     handler: Callable[..., Awaitable[None]] | None = None,
     /,
-    *,
-    caught_close_codes: CaughtCloseCodes | None = None,
-    max_size: int | None = DEFAULT_MAX_SIZE,
+    **options: Unpack[ConnectionOptions],
 ) -> Endpoint[Any, Any] | EndpointDecorator:
     """Make a typed WebSocket endpoint of `async def handler(ws: WebSocket[In, Out], ...) -> None`.
 
@@ -121,6 +114,6 @@ def endpoint(
         return Endpoint(handler)
 
     def decorate(handler: Callable[..., Awaitable[None]], /) -> Endpoint[Any, Any]:
-        return Endpoint(handler, caught_close_codes=caught_close_codes, max_size=max_size)
+        return Endpoint(handler, **options)
 
     return decorate

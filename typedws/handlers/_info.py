@@ -37,6 +37,8 @@ class EndpointInfo:
     """Close codes of disconnects that end the handler quietly."""
     max_size: int | None
     """The largest message accepted, in bytes, or `None` for no limit."""
+    heartbeat: bool = False
+    """Whether the endpoint answers the client's `Ping` messages with `Pong`s (`heartbeat=True`)."""
 
     @property
     def receive_type(self) -> Any:

@@ -15,10 +15,10 @@ from typing import Any, Protocol, overload
 
 from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketState
-from typing_extensions import Concatenate, Never, ParamSpec, TypeVar
+from typing_extensions import Concatenate, Never, ParamSpec, TypeVar, Unpack
 
 from .._errors import MessageError
-from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
+from .._options import ConnectionOptions
 from .._websocket import WebSocket
 from ._route import TypedRoute
 from ._signatures import read_listener
@@ -46,9 +46,7 @@ class Listener(TypedRoute[InT, OutT]):
     def __init__(
         self,
         on_message: Callable[..., Awaitable[OutT | None]],
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
+        **options: Unpack[ConnectionOptions],
     ) -> None:
         read = read_listener(on_message)
         self._on_message = on_message
@@ -64,8 +62,7 @@ class Listener(TypedRoute[InT, OutT]):
             send_codec=read.send_codec,
             parameter=connection.name,
             framework_signature=inspect.Signature([connection], return_annotation=None),
-            caught_close_codes=caught_close_codes,
-            max_size=max_size,
+            options=options,
         )
 
     def on_connect(
@@ -142,15 +139,11 @@ def listener(on_message: Callable[[_I], Awaitable[_O | None]], /) -> Listener[_I
 @overload
 def listener(on_message: Callable[[_I, WebSocket[_I, _O]], Awaitable[_O | None]], /) -> Listener[_I, _O]: ...
 @overload
-def listener(
-    *, caught_close_codes: CaughtCloseCodes | None = None, max_size: int | None = DEFAULT_MAX_SIZE
-) -> ListenerDecorator: ...
+def listener(**options: Unpack[ConnectionOptions]) -> ListenerDecorator: ...
 def listener(
     on_message: Callable[..., Awaitable[Any]] | None = None,
     /,
-    *,
-    caught_close_codes: CaughtCloseCodes | None = None,
-    max_size: int | None = DEFAULT_MAX_SIZE,
+    **options: Unpack[ConnectionOptions],
 ) -> Listener[Any, Any] | ListenerDecorator:
     """Make a typed WebSocket endpoint of `async def on_message(msg: In[, ws]) -> Out | None`.
 
@@ -163,6 +156,6 @@ def listener(
         return Listener(on_message)
 
     def decorate(on_message: Callable[..., Awaitable[Any]], /) -> Listener[Any, Any]:
-        return Listener(on_message, caught_close_codes=caught_close_codes, max_size=max_size)
+        return Listener(on_message, **options)
 
     return decorate

@@ -13,7 +13,13 @@ from starlette.websockets import WebSocket as StarletteWebSocket
 from typing_extensions import TypeVar
 
 from .._codecs import Codec
-from .._options import CaughtCloseCodes, checked_caught_codes, checked_max_size
+from .._options import (
+    DEFAULT_MAX_SIZE,
+    ConnectionOptions,
+    checked_caught_codes,
+    checked_max_size,
+    checked_production_options,
+)
 from ._info import INFO_ATTRIBUTE, EndpointInfo
 from .._websocket import WebSocket
 
@@ -40,11 +46,13 @@ class TypedRoute(Generic[InT, OutT]):
         send_codec: Codec[OutT],
         parameter: str,
         framework_signature: inspect.Signature,
-        caught_close_codes: CaughtCloseCodes | None,
-        max_size: int | None,
+        options: ConnectionOptions,
     ) -> None:
-        self._caught_close_codes = checked_caught_codes(caught_close_codes)
-        self._max_size = checked_max_size(max_size)
+        self._caught_close_codes = checked_caught_codes(options.get("caught_close_codes"))
+        self._max_size = checked_max_size(options.get("max_size", DEFAULT_MAX_SIZE))
+        self._options = checked_production_options(options)
+        self._options["caught_close_codes"] = self._caught_close_codes
+        self._options["max_size"] = self._max_size
         functools.update_wrapper(self, handler)
         self._receive_codec = receive_codec
         self._send_codec = send_codec
@@ -56,7 +64,8 @@ class TypedRoute(Generic[InT, OutT]):
             receive_codec=receive_codec,
             send_codec=send_codec,
             caught_close_codes=self._caught_close_codes,
-            max_size=max_size,
+            max_size=self._max_size,
+            heartbeat=self._options.get("heartbeat", False),
         )
         setattr(self, INFO_ATTRIBUTE, self.info)
         # FastAPI reads this to inject the handler's parameters; it hands over a Starlette WebSocket.
@@ -100,8 +109,7 @@ class TypedRoute(Generic[InT, OutT]):
             send,
             receive_type=self._receive_codec,
             send_type=self._send_codec,
-            caught_close_codes=self._caught_close_codes,
-            max_size=self._max_size,
+            **self._options,
         )
 
     async def _serve(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
