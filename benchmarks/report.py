@@ -181,6 +181,9 @@ def render(results: Results) -> str:
     ]
     if results.messages:
         lines += _messages_section(results)
+    if results.options is not None:
+        title = "Production options in process, small messages: each on alone, against the typed echo with none"
+        lines += ["", title, *_samples_table(results.options, "typed")]
     if results.end_to_end is not None:
         lines += _end_to_end_section(results)
     if results.servers is not None:

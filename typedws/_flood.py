@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+
+import anyio
 from collections.abc import Callable
 
 from starlette.types import Message, Receive
@@ -29,10 +31,18 @@ class _Bucket:
         self.updated = now
 
 
+def _wait(bucket: _Bucket | None, needed: float) -> float:
+    """Seconds until `bucket` holds more than `needed` tokens (0 without a bucket)."""
+    if bucket is None or bucket.tokens > needed:
+        return 0.0
+    return (needed - bucket.tokens) / bucket.rate + 1e-6
+
+
 def rate_limited(receive: Receive, limit: RateLimit, on_drop: Callable[[], None] | None = None) -> Receive:
     """`receive`, holding the peer to `limit`: a message over it raises `RateLimitExceeded`, or is dropped.
 
-    `on_drop` is called for each dropped message (telemetry counts them).
+    After a drop, the receive waits until a message could pass before it
+    reads on. `on_drop` is called for each dropped message (telemetry counts them).
     """
     messages = None if limit.messages_per_second is None else _Bucket(
         limit.messages_per_second, max(1.0, limit.messages_per_second * limit.burst)
@@ -64,5 +74,8 @@ def rate_limited(receive: Receive, limit: RateLimit, on_drop: Callable[[], None]
             limit.dropped += 1
             if on_drop is not None:
                 on_drop()
+            # Read nothing more from this peer until a message could pass: the server stops reading its socket
+            # meanwhile (uvicorn does once its queue holds a message), so a flood costs it little.
+            await anyio.sleep(max(_wait(messages, 1.0), _wait(size, 0.0)))
 
     return receive_within_limit

@@ -10,6 +10,7 @@ heartbeats included, for its number of seconds.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 import anyio
@@ -81,18 +82,66 @@ def answering_pings(receive: Receive, send: Send) -> Receive:
 
 
 def timing_out(receive: Receive, seconds: float) -> Receive:
-    """`receive`, raising `IdleTimeout` once `seconds` pass from the last message received (or the first receive)."""
-    deadline: float | None = None
+    """`receive`, raising `IdleTimeout` once `seconds` pass from the last message received (or the first receive).
+
+    Per message this only notes the time: one timer per connection, armed
+    while a receive waits, fires at the deadline; if a message came since, it
+    moves on to the new deadline, else it cancels the waiting receive, which
+    raises `IdleTimeout` instead (a cancellation from anywhere else stays one).
+    """
+    loop: asyncio.AbstractEventLoop | None = None
+    last = 0.0
+    timer: asyncio.TimerHandle | None = None
+    waiting: asyncio.Task[object] | None = None
+    fired = False
+
+    def check() -> None:
+        nonlocal timer, fired
+        timer = None
+        if waiting is None or loop is None:
+            return  # the handler is busy: the next receive arms the timer again
+        deadline = last + seconds
+        if loop.time() < deadline:
+            timer = loop.call_at(deadline, check)
+        else:
+            fired = True
+            waiting.cancel()
 
     async def receive_before_timeout() -> Message:
-        nonlocal deadline
-        if deadline is None:
-            deadline = anyio.current_time() + seconds
-        with anyio.move_on_at(deadline):
-            message = await receive()
+        nonlocal loop, last, timer, waiting, fired
+        if loop is None:
+            loop = asyncio.get_running_loop()
+            last = loop.time()
+        task = asyncio.current_task()
+        if task is None:  # not an asyncio task (a server's own task implementation)
+            message = await _receive_before(receive, last + seconds, seconds)
             if message["type"] == "websocket.receive":
-                deadline = anyio.current_time() + seconds
+                last = loop.time()
             return message
-        raise IdleTimeout(seconds)
+        if timer is None:
+            timer = loop.call_at(last + seconds, check)
+        waiting = task
+        try:
+            message = await receive()
+        except asyncio.CancelledError:
+            if fired:
+                fired = False
+                if task.uncancel() == 0:
+                    raise IdleTimeout(seconds) from None
+            raise
+        finally:
+            waiting = None
+        if message["type"] == "websocket.receive":
+            last = loop.time()
+        elif message["type"] == "websocket.disconnect" and timer is not None:
+            timer.cancel()
+        return message
 
     return receive_before_timeout
+
+
+async def _receive_before(receive: Receive, deadline: float, seconds: float) -> Message:
+    """`receive()`, or `IdleTimeout` at `deadline` (loop time), with a cancel scope: slower, for tasks not asyncio's."""
+    with anyio.move_on_at(deadline):
+        return await receive()
+    raise IdleTimeout(seconds)

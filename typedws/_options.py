@@ -62,9 +62,11 @@ class RateLimit:
     larger than the bucket still passes when the bucket is full, and the next
     ones wait for the debt to be paid). A message that finds a bucket empty
     is over the limit: `action="close"` closes the connection with 1008
-    (`RateLimitExceeded`), `action="drop"` drops the message and counts it in
-    `dropped`. One `RateLimit` may serve many connections: each gets buckets
-    of its own.
+    (`RateLimitExceeded`), `action="drop"` drops the message, counts it in
+    `dropped`, and reads nothing more from that peer until a message could
+    pass (so that a flood costs the server little: the server stops reading
+    the socket, and TCP slows the peer down). One `RateLimit` may serve many
+    connections: each gets buckets of its own.
     """
 
     __slots__ = ("messages_per_second", "bytes_per_second", "burst", "action", "dropped")

@@ -46,6 +46,41 @@ async def test_a_handler_can_catch_the_idle_timeout_and_close_its_own_way(ws_imp
             assert await close_of(peer) == (4000, "silent for 0.1 s")
 
 
+async def test_the_idle_timeout_reaches_a_reader_in_a_task_group(ws_impl: str) -> None:
+    """The timeout cancels only the waiting receive: the reader's task raises `IdleTimeout`, which ends the group."""
+
+    async def handler(ws: WebSocket[str, str]) -> None:
+        async def read() -> None:
+            async for text in ws:
+                await ws.send(text)
+
+        async with ws, anyio.create_task_group() as tasks:
+            tasks.start_soon(read)
+            await anyio.sleep_forever()
+
+    with serve(app_of(handler, idle_timeout=0.2), ws=ws_impl) as url:
+        async with connect(url) as peer:
+            await peer.send("hello")
+            assert await peer.recv() == "hello"
+            assert await close_of(peer) == (1001, "idle timeout")
+
+
+async def test_a_cancellation_while_receiving_stays_a_cancellation(ws_impl: str) -> None:
+    ended: list[str] = []
+
+    async def handler(ws: WebSocket[str, str]) -> None:
+        async with ws:
+            with anyio.move_on_after(0.05):
+                await ws.receive()
+            ended.append("moved on")
+            await ws.send("still open")
+
+    with serve(app_of(handler, idle_timeout=5), ws=ws_impl) as url:
+        async with connect(url) as peer:
+            assert await peer.recv() == "still open"
+    assert ended == ["moved on"]
+
+
 async def test_pings_are_answered_out_of_the_handlers_sight(ws_impl: str) -> None:
     received: list[str] = []
 
