@@ -14,7 +14,7 @@ import asyncio
 from typing import Literal
 
 import anyio
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.types import Message, Receive, Send
 
 from ._errors import IdleTimeout
@@ -43,8 +43,8 @@ class Pong(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     type: Literal["pong"] = "pong"
-    id: str | int | None = None
-    """The `id` of the ping it answers."""
+    id: str | int | None = Field(default=None, exclude_if=lambda id: id is None)
+    """The `id` of the ping it answers (left out when the ping had none)."""
 
 
 _PING = TypeAdapter(Ping)
@@ -72,7 +72,7 @@ def answering_pings(receive: Receive, send: Send) -> Receive:
             text = message.get("text")
             if text is None or message["type"] != "websocket.receive" or (ping := _ping_of(text)) is None:
                 return message
-            pong = _PONG.dump_json(Pong(id=ping.id), exclude_none=True).decode()
+            pong = _PONG.dump_json(Pong(id=ping.id)).decode()
             try:
                 await send({"type": "websocket.send", "text": pong})
             except (OSError, RuntimeError):

@@ -141,3 +141,33 @@ def test_the_options_are_checked_when_the_endpoint_is_made() -> None:
         typedws.endpoint(heartbeat="yes")(handler)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="unknown connection option"):
         typedws.endpoint(idle_timout=5)(handler)  # type: ignore[call-overload]
+
+
+def test_the_heartbeat_is_in_the_endpoints_asyncapi_document() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+
+    import typedws
+    from typedws import asyncapi
+
+    @typedws.endpoint(heartbeat=True, idle_timeout=30)
+    async def chat(ws: WebSocket[Chat, Chat]) -> None:
+        """A chat that a browser keeps alive with pings."""
+
+    @typedws.endpoint
+    async def quiet(ws: WebSocket[Chat, Chat]) -> None:
+        """A chat without a heartbeat."""
+
+    app = Starlette(routes=[WebSocketRoute("/chat", chat), WebSocketRoute("/quiet", quiet)])
+    document = asyncapi.document(app, title="t", version="1")
+
+    def messages(action: str, channel: str) -> list[str]:
+        operation = document["operations"][f"{action}_{channel}"]
+        return [reference["$ref"].rpartition("/")[2] for reference in operation["messages"]]
+
+    assert (messages("receive", "chat"), messages("send", "chat")) == (["Chat", "Ping"], ["Chat", "Pong"])
+    assert (messages("receive", "quiet"), messages("send", "quiet")) == (["Chat"], ["Chat"])
+    assert document["components"]["messages"]["Ping"]["summary"].startswith("A client's heartbeat")
+    ping, pong = (document["components"]["schemas"][name] for name in ("Ping", "Pong"))
+    assert ping["properties"]["type"]["const"] == "ping" and "required" not in ping
+    assert pong["properties"]["type"]["const"] == "pong" and pong["required"] == ["type"]  # no id without the ping's
