@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,18 +99,21 @@ def _process_tree(root: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def uvicorn_process(app: str, *, ws: str = "websockets-sansio", backlog: int = 2048) -> Iterator[Server]:
+def uvicorn_process(
+    app: str, *, ws: str = "websockets-sansio", backlog: int = 2048, options: Sequence[str] = ()
+) -> Iterator[Server]:
     """Run `uvicorn APP` (`module:attribute`) on a free port of 127.0.0.1 for the length of the block.
 
     Returns once the server listens. No lifespan, no access log, warnings and
-    errors to `Server.log`; the server is stopped when the block ends.
+    errors to `Server.log`; `options` are more of uvicorn's command-line
+    options. The server is stopped when the block ends.
     """
 
     def command(port: int) -> list[str]:
         return [
             sys.executable, "-m", "uvicorn", app,
             "--host", "127.0.0.1", "--port", str(port), "--ws", ws, "--backlog", str(backlog),
-            "--lifespan", "off", "--log-level", "warning", "--no-access-log",
+            "--lifespan", "off", "--log-level", "warning", "--no-access-log", *options,
         ]  # fmt: skip
 
     with _server(command, "uvicorn") as server:

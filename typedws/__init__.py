@@ -11,12 +11,17 @@ from starlette.websockets import WebSocketState
 
 from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
+    ErrorDetail,
+    HubUnavailable,
     IdleTimeout,
     InvalidMessage,
     MalformedMessage,
     MessageError,
+    MessageTooFragmented,
     MessageTooLarge,
     RateLimitExceeded,
+    RequestError,
+    RequestTimeout,
     SubscriptionOverflow,
     UnexpectedFrame,
     WebSocketClosed,
@@ -25,9 +30,11 @@ from ._errors import (
 from ._liveness import Ping, Pong
 from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions, RateLimit
 from ._telemetry import Telemetry
+from ._peer import Peer
+from ._requests import RequestFor
 from ._websocket import WebSocket
-from .handlers import Endpoint, EndpointInfo, Listener, endpoint, listener, typed_routes
-from .hub import Hub, Subscription, Topic
+from .handlers import Endpoint, EndpointInfo, Listener, Responder, endpoint, listener, responder, typed_routes
+from .hub import Entry, Hub, Stream, Subscription, Topic
 
 __all__ = [
     "DEFAULT_CAUGHT_CLOSE_CODES",
@@ -37,17 +44,27 @@ __all__ = [
     "ConnectionOptions",
     "Endpoint",
     "EndpointInfo",
+    "Entry",
+    "ErrorDetail",
     "Hub",
+    "HubUnavailable",
     "IdleTimeout",
     "InvalidMessage",
     "Listener",
     "MalformedMessage",
     "MessageError",
+    "MessageTooFragmented",
     "MessageTooLarge",
+    "Peer",
     "Ping",
     "Pong",
     "RateLimit",
     "RateLimitExceeded",
+    "RequestError",
+    "RequestFor",
+    "RequestTimeout",
+    "Responder",
+    "Stream",
     "Subscription",
     "SubscriptionOverflow",
     "Telemetry",
@@ -61,6 +78,7 @@ __all__ = [
     "WebSocketState",
     "endpoint",
     "listener",
+    "responder",
     "typed_routes",
 ]
 

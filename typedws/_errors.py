@@ -8,12 +8,18 @@ What to catch, at a glance::
     │   ├── MalformedMessage     invalid UTF-8, malformed or non-standard JSON            1007
     │   ├── InvalidMessage       well-formed JSON that fails validation (errors: ErrorDetail) 1007
     │   ├── MessageTooLarge      larger than the connection's max_size (size, max_size)   1009
+    │   ├── MessageTooFragmented more fragments than the client accepts (frame flood)     1009
     │   ├── RateLimitExceeded    faster than the connection's rate_limit allows           1008
     │   └── IdleTimeout          no message for the connection's idle_timeout (seconds)   1001
     ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
     │   └── WebSocketClosed      a receive or send after the connection ended (either side's close)
     │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
-    └── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
+    ├── SubscriptionOverflow     a hub subscriber fell too far behind under the "raise" policy
+    ├── HubUnavailable           the hub's broker cannot be reached: a publish failed, or recovery took too long
+    └── RequestError             a request answered with an error reply (code, message, errors): raise it
+                                 in an answer to send one; `request()` raises it when the peer sent one
+    TimeoutError
+    └── RequestTimeout           no reply to a request within its timeout (timeout)
 
 `WebSocketDisconnect` is Starlette's own class, so code written for
 Starlette catches the same exception. Peer data never appears in an
@@ -22,11 +28,11 @@ error's message: it may be logged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from typing import TypedDict
 
 from starlette import status
-from typing_extensions import NotRequired
+from typing_extensions import NotRequired, TypedDict  # Pydantic validates these TypedDicts (in error replies)
 from starlette.websockets import WebSocketDisconnect
 
 try:
@@ -39,12 +45,16 @@ except ImportError:  # Starlette before 1.0 has no class of its own for a use af
 
 __all__ = [
     "ErrorDetail",
+    "HubUnavailable",
     "IdleTimeout",
     "InvalidMessage",
     "MalformedMessage",
     "MessageError",
+    "MessageTooFragmented",
     "MessageTooLarge",
     "RateLimitExceeded",
+    "RequestError",
+    "RequestTimeout",
     "SubscriptionOverflow",
     "UnexpectedFrame",
     "WebSocketClosed",
@@ -143,6 +153,20 @@ class MessageTooLarge(MessageError):
         """The limit it exceeded, in bytes."""
 
 
+class MessageTooFragmented(MessageError):
+    """The message came in more fragments than the client accepts (`websockets`' limit, 4096 frames).
+
+    Raised by the client only (a server's fragments are uvicorn's to count).
+    Each frame costs work whatever its size, so a flood of tiny or empty
+    continuation frames is refused like a message too big to process: with
+    1009, the code RFC 6455 gives that case and the one the protocol layer
+    sends.
+    """
+
+    close_code = status.WS_1009_MESSAGE_TOO_BIG
+    reason = "too many fragments"
+
+
 class RateLimitExceeded(MessageError):
     """The peer sends more messages, or more bytes, per second than the connection's `rate_limit` allows.
 
@@ -190,11 +214,84 @@ class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):
 
 
 class SubscriptionOverflow(Exception):
-    """A hub subscriber fell more than its queue size behind under the `"raise"` overflow policy."""
+    """A hub subscriber fell more than its queue's bounds behind under the `"raise"` overflow policy.
 
-    def __init__(self, topic: str, queue_size: int) -> None:
-        super().__init__(f"subscriber of topic {topic!r} fell more than {queue_size} values behind")
+    The queue holds at most `queue_size` values and `queue_bytes` bytes of
+    messages; the subscriber went past one of them.
+    """
+
+    def __init__(self, topic: str, queue_size: int, queue_bytes: int | None = None) -> None:
+        bounds = f"{queue_size} values" if queue_bytes is None else f"{queue_size} values or {queue_bytes} bytes"
+        super().__init__(f"subscriber of topic {topic!r} fell more than {bounds} behind")
         self.topic = topic
         """The name of the topic the subscriber fell behind on."""
         self.queue_size = queue_size
-        """The size of the subscriber's queue."""
+        """How many values the subscriber's queue holds at most."""
+        self.queue_bytes = queue_bytes
+        """How many bytes of messages the subscriber's queue holds at most."""
+
+
+class HubUnavailable(Exception):
+    """The hub's broker cannot be reached.
+
+    Raised by `Topic.publish` when the broker does not take the message (after
+    the client's retries), by entering a subscription when the broker does not
+    confirm it in time, and by a subscription's iteration when the connection
+    to the broker was lost for longer than the hub's `recovery_timeout`. The
+    broker's own error, if any, is the `__cause__`.
+    """
+
+    def __init__(self, url: str, detail: str) -> None:
+        super().__init__(f"the hub's broker at {url!r} is unavailable: {detail}")
+        self.url = url
+        """The hub's URL, without its password."""
+        self.detail = detail
+        """What failed."""
+
+
+class RequestError(Exception):
+    """A request answered with an error reply instead of its reply: `code`, `message` and `errors`.
+
+    Raise it (or a subclass with its own `code`) in an answer to refuse a
+    request: the peer gets an error reply carrying the request's correlation
+    id, and the connection stays open. `request()` raises it when the peer
+    answered with an error reply; the message of the exception then names
+    only the code, since the rest is the peer's data (kept in `message` and
+    `errors`).
+
+    Codes of typedws's own: `"invalid_request"` (the request failed
+    validation; `errors` says where) and `"unsupported_request"` (no answer
+    handles that request type).
+    """
+
+    code: str = "refused"
+    """What went wrong, as a short name the requester can branch on."""
+
+    def __init__(self, message: str = "", *, code: str | None = None, errors: Sequence[ErrorDetail] = ()) -> None:
+        super().__init__(message or f"request refused ({code or self.code})")
+        if code is not None:
+            self.code = code
+        self.message = message
+        """A text for people; from the peer, it is the peer's data."""
+        self.errors: list[ErrorDetail] = list(errors)
+        """For `"invalid_request"`: where the request failed validation."""
+
+    @classmethod
+    def from_peer(cls, code: str, message: str, errors: Sequence[ErrorDetail] = ()) -> RequestError:
+        """The error the peer answered with; the exception's message names the code only when it is a plain name."""
+        error = cls(message, code=code, errors=errors)
+        shown = code if _PLAIN_CODE.fullmatch(code) else "an unprintable code"
+        error.args = (f"the peer refused the request ({shown})",)
+        return error
+
+
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+class RequestTimeout(TimeoutError):
+    """No reply to a request came within its timeout; a reply arriving later is dropped."""
+
+    def __init__(self, request: str, timeout: float) -> None:
+        super().__init__(f"no reply to {request} within {timeout:g} s")
+        self.timeout = timeout
+        """The timeout that passed, in seconds."""

@@ -8,16 +8,20 @@ types through these functions, so that they agree: `Optional[int]` is
 from __future__ import annotations
 
 import json
+import sys
 import types
 import typing
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typing_extensions
 from typing_extensions import is_typeddict
 
 __all__ = [
+    "common_tag",
     "discriminator",
     "display_name",
+    "generic_argument",
     "is_none",
     "runtime_classes",
     "union_members",
@@ -136,4 +140,52 @@ def runtime_classes(tp: Any) -> tuple[type, ...] | None:
         return tuple(cls for m in members if m is not None for cls in m)
     if isinstance(tp, type) and typing.get_origin(tp) is None and not is_typeddict(tp):
         return (tp,)
+    return None
+
+
+def generic_argument(cls: type, base: type) -> Any:
+    """The type argument that `cls` (or a class it inherits from) gives the one-parameter generic `base`.
+
+    `generic_argument(GetRoom, RequestFor)` is `Room` for
+    `class GetRoom(BaseModel, RequestFor[Room])`; a string argument is
+    evaluated in the module of the class that wrote it. `None` when no class
+    in the MRO subscripts `base`.
+    """
+    for klass in cls.__mro__:
+        for orig in klass.__dict__.get("__orig_bases__", ()):
+            if typing.get_origin(orig) is base:
+                (argument,) = typing.get_args(orig)
+                if isinstance(argument, typing.ForwardRef):
+                    argument = argument.__forward_arg__
+                if isinstance(argument, str):
+                    namespace = vars(sys.modules[klass.__module__])
+                    argument = eval(argument, namespace)  # noqa: S307 - the class's own annotation, as get_type_hints does
+                return argument
+    return None
+
+
+def common_tag(classes: Sequence[type]) -> str | None:
+    """A field that every class annotates with a `Literal` of values no other class uses, if there is one.
+
+    What tells the members of a union of those classes apart: the
+    discriminator a union of them can be given.
+    """
+    if len(classes) < 2:
+        return None
+    annotations = []
+    for cls in classes:
+        try:
+            annotations.append(typing.get_type_hints(cls))
+        except Exception:  # an annotation that cannot be resolved: no tag known
+            return None
+    for name in annotations[0]:
+        values: list[object] = []
+        for hints in annotations:
+            tag = unwrap(hints.get(name))
+            if typing.get_origin(tag) is not typing.Literal:
+                break
+            values.extend(typing.get_args(tag))
+        else:
+            if len(values) == len(set(values)):
+                return name
     return None

@@ -17,13 +17,14 @@ from starlette.websockets import WebSocketDisconnect
 from typing_extensions import Self, TypeVar
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as websockets_connect
-from websockets.exceptions import ConnectionClosed, PayloadTooBig
+from websockets.exceptions import ConcurrencyError, ConnectionClosed, PayloadTooBig, TooManyFragments
 from websockets.frames import Close
 from websockets.protocol import State
 
+from ._client_connection import ClosingBoundConnection
 from ._close import Ending, ending_of, truncate_reason
 from ._codecs import Codec, codecs_for
-from ._errors import MalformedMessage, MessageError, MessageTooLarge, WebSocketClosed
+from ._errors import MalformedMessage, MessageError, MessageTooFragmented, MessageTooLarge, WebSocketClosed
 from ._options import DEFAULT_MAX_SIZE, CaughtCloseCodes, checked_caught_codes, checked_max_size
 
 __all__ = ["ClientWebSocket", "connect"]
@@ -44,7 +45,9 @@ class ClientWebSocket(Generic[InT, OutT]):
     closing raises `WebSocketDisconnect` with the server's code.
     """
 
-    __slots__ = ("connection", "receive_codec", "send_codec", "caught_close_codes", "max_size", "_close_reported")
+    __slots__ = (
+        "connection", "receive_codec", "send_codec", "caught_close_codes", "max_size", "_close_reported", "_closed_here"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -66,6 +69,7 @@ class ClientWebSocket(Generic[InT, OutT]):
         self.max_size = checked_max_size(max_size)
         """The largest message accepted, in bytes, or `None` for no limit."""
         self._close_reported = False
+        self._closed_here = False
 
     def __repr__(self) -> str:
         return (
@@ -84,14 +88,21 @@ class ClientWebSocket(Generic[InT, OutT]):
         Raises `WebSocketDisconnect` (with the server's close code) once the
         connection is closed, and a `MessageError` when the message is not a
         valid `InT`. After a `MessageError` the connection stays open, except
-        for `MessageTooLarge` and invalid UTF-8, which the protocol layer
-        answers by closing at once (1009, 1007): those are raised once, and
-        every later receive raises the disconnect.
+        for `MessageTooLarge`, `MessageTooFragmented` and invalid UTF-8, which
+        the protocol layer answers by closing (1009, 1007): those are raised
+        once the server has closed the TCP connection, or `close_timeout`
+        seconds later, and every later receive raises the disconnect. Two
+        tasks receiving at once is a `RuntimeError`.
         """
+        if self._close_reported:
+            # Not a `recv()`: after some failures (too many fragments) websockets keeps frames it cannot deliver.
+            raise self._closed_error()
         try:
             frame = await self.connection.recv()
         except ConnectionClosed as closed:
             raise self._error_of(closed) from closed
+        except ConcurrencyError:
+            raise RuntimeError("cannot receive: another task is receiving from this connection already") from None
         return self.receive_codec.decode(frame)
 
     async def send(self, value: OutT) -> None:
@@ -104,10 +115,12 @@ class ClientWebSocket(Generic[InT, OutT]):
         try:
             await self.connection.send(frame)
         except ConnectionClosed as closed:
-            raise _disconnect_of(closed) from closed
+            raise _disconnect_of(closed, closed_here=self._closed_here) from closed
 
     async def close(self, code: int = status.WS_1000_NORMAL_CLOSURE, reason: str | None = None) -> None:
         """Close the connection with `code` and an optional `reason` (cut to 123 bytes of UTF-8); no-op once closed."""
+        if self.connection.state is State.OPEN:
+            self._closed_here = True
         await self.connection.close(code, truncate_reason(reason))
 
     def __aiter__(self) -> Self:
@@ -166,28 +179,41 @@ class ClientWebSocket(Generic[InT, OutT]):
 
     def _error_of(self, closed: ConnectionClosed) -> Exception:
         """What a failed receive raises: the message error that made the protocol layer close (once), or the disconnect."""
-        cause = closed.__cause__
         if self._close_reported:
-            close = self._close_frame() or Close(status.WS_1006_ABNORMAL_CLOSURE, "")
-            return WebSocketClosed(close.code, close.reason, action="use")
+            return self._closed_error()
         self._close_reported = True
-        if isinstance(cause, PayloadTooBig) and self.max_size is not None:
+        # What made the protocol layer fail the connection. The parser's own error comes first: when the server
+        # never completes the closing handshake, the exception chained to `closed` is only the timeout that followed.
+        failure = self.connection.protocol.parser_exc or closed.__cause__
+        if isinstance(failure, PayloadTooBig) and self.max_size is not None:
             # A compressed message is refused while inflating it, before its size is known.
-            size = None if cause.size is None else cause.size + (cause.current_size or 0)
+            size = None if failure.size is None else failure.size + (failure.current_size or 0)
             return MessageTooLarge(size, self.max_size)
-        if isinstance(cause, UnicodeDecodeError):
+        if isinstance(failure, TooManyFragments):
+            return MessageTooFragmented(str(failure))
+        if isinstance(failure, UnicodeDecodeError):
             return MalformedMessage("invalid UTF-8 in a text frame")
-        return _disconnect_of(closed)
+        return _disconnect_of(closed, closed_here=self._closed_here)
+
+    def _closed_error(self) -> WebSocketClosed:
+        """What a receive raises once the connection's end has been reported."""
+        close = self._close_frame() or Close(status.WS_1006_ABNORMAL_CLOSURE, "")
+        return WebSocketClosed(close.code, close.reason, action="use")
 
 
-def _disconnect_of(closed: ConnectionClosed) -> WebSocketDisconnect:
+def _disconnect_of(closed: ConnectionClosed, *, closed_here: bool) -> WebSocketDisconnect:
     """The disconnect to raise for a closed connection, as the server side raises it.
 
-    `WebSocketClosed` with this side's code when this side closed first; else
-    the server's close code, or 1006 when the connection dropped without one.
+    The server's close code, or 1006 when the connection dropped without one.
+    When this side closed first: `WebSocketClosed` with its code if the
+    application closed (`closed_here`); else the protocol layer gave up on the
+    server (a ping it never answered, a frame that breaks the protocol), a
+    disconnect with the code and reason this side sent.
     """
     if closed.sent is not None and not closed.rcvd_then_sent:
-        return WebSocketClosed(closed.sent.code, closed.sent.reason)
+        if closed_here:
+            return WebSocketClosed(closed.sent.code, closed.sent.reason)
+        return WebSocketDisconnect(closed.sent.code, closed.sent.reason)
     if closed.rcvd is None:
         return WebSocketDisconnect(status.WS_1006_ABNORMAL_CLOSURE)
     return WebSocketDisconnect(closed.rcvd.code, closed.rcvd.reason)
@@ -443,7 +469,8 @@ async def _connected(
     max_size: int | None,
     websockets_options: dict[str, Any],
 ) -> AsyncIterator[ClientWebSocket[Any, Any]]:
-    async with websockets_connect(url, max_size=max_size, **websockets_options) as connection:
+    options: dict[str, Any] = {"create_connection": ClosingBoundConnection, **websockets_options}
+    async with websockets_connect(url, max_size=max_size, **options) as connection:
         ws: ClientWebSocket[Any, Any] = ClientWebSocket(
             connection, receive_codec, send_codec, caught_close_codes=caught_close_codes, max_size=max_size
         )

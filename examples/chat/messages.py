@@ -11,6 +11,8 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, TypeAdapter
 
+from typedws import RequestFor
+
 RoomName: TypeAlias = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$"), Field(examples=["lobby"])
 ]
@@ -35,8 +37,15 @@ Text: TypeAlias = Annotated[
 # Client → server ---------------------------------------------------------------------------
 
 
-class Join(BaseModel):
-    """Enter a room under a name. Answered by `Joined` and `Users`, or by an `Error`."""
+class Join(BaseModel, RequestFor["Users"]):
+    """Enter a room under a name: a request, answered with the room's `Users` (you included).
+
+    A refused join is answered with an error reply, whose code is
+    `name_taken` or `already_in_room` (`invalid_request` for a join that is
+    not valid). Everyone in the room, you included, also gets `Joined`. A
+    join sent without a correlation id is answered as before requests
+    existed: `Joined` and `Users`, or an `Error`.
+    """
 
     type: Literal["join"] = "join"
     room: RoomName

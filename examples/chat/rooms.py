@@ -36,10 +36,6 @@ logger = logging.getLogger("examples.chat")
 PRESENCE_TOPIC = "chat:presence"
 """The topic carrying every process's presence events."""
 
-GREETING_TIMEOUT = 10.0
-"""Seconds a starting process waits to hear its own `Hello` on the presence topic."""
-
-
 def said_topic_name(room: str) -> str:
     """The name of the topic carrying what is said in `room`."""
     return f"chat:room:{room}"
@@ -116,17 +112,15 @@ class Rooms:
     leaving the lifespan (killed) leaves its members listed elsewhere.
     """
 
-    def __init__(self, hub: Hub, *, greeting_timeout: float = GREETING_TIMEOUT) -> None:
+    def __init__(self, hub: Hub) -> None:
         self.hub = hub
         """The hub carrying presence events and what is said."""
         self.process = uuid.uuid4().hex
         """This process's id in presence events."""
-        self._greeting_timeout = greeting_timeout
         self._presence = hub.topic(PRESENCE_TOPIC, PRESENCE_EVENTS)
         self._members: dict[str, dict[str, Membership]] = {}  # room → casefolded name → member here
         self._elsewhere: dict[str, dict[str, list[str]]] = {}  # room → process → its members' names
         self._publishing = asyncio.Lock()
-        self._greeted = asyncio.Event()
         self._stack: AsyncExitStack | None = None
 
     def said_topic(self, room: str) -> Topic[Said]:
@@ -175,17 +169,17 @@ class Rooms:
             await self._publish(Departed(process=self.process, room=membership.room, user=membership.user))
 
     async def __aenter__(self) -> Self:
-        """Listen to the presence topic and greet the other processes; return once this process hears itself."""
+        """Listen to the presence topic, then greet the other processes (their answers follow)."""
         if self._stack is not None:
             raise RuntimeError("the rooms are open already")
-        self._greeted.clear()
         self._elsewhere.clear()
         stack = AsyncExitStack()
         try:
             events = await stack.enter_async_context(self._presence.subscribe())
             listening = asyncio.create_task(self._listen(events), name="chat presence")
             stack.push_async_callback(_stop, listening)
-            await self._greet()
+            # Entering the subscription waited for the broker to confirm it: every answer will be heard.
+            await self._publish(Hello(process=self.process))
         except BaseException:
             await stack.aclose()
             raise
@@ -207,32 +201,11 @@ class Rooms:
 
     # Presence events -----------------------------------------------------------------------------
 
-    async def _greet(self) -> None:
-        # The broker does not confirm a subscription, so say Hello until this process hears it:
-        # from then on it gets every presence event.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._greeting_timeout
-        wait = 0.05
-        while True:
-            await self._publish(Hello(process=self.process))
-            try:
-                async with asyncio.timeout(min(wait, max(deadline - loop.time(), 0))):
-                    await self._greeted.wait()
-                return
-            except TimeoutError:
-                if loop.time() >= deadline:
-                    raise RuntimeError(
-                        f"did not hear this process's own greeting on {self.hub.url!r}"
-                        f" within {self._greeting_timeout} s"
-                    ) from None
-            wait = min(wait * 2, 1.0)
-
     async def _listen(self, events: Subscription[Hello | Present | Arrived | Departed]) -> None:
         async for event in events:
             if event.process == self.process:
-                if isinstance(event, Hello):
-                    self._greeted.set()
-            elif isinstance(event, Hello):
+                continue
+            if isinstance(event, Hello):
                 await self._answer(event)
             elif isinstance(event, Present):
                 rooms = set(event.rooms) | {room for room, there in self._elsewhere.items() if event.process in there}

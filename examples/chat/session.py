@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from starlette import status
 
-from typedws import MessageError, MessageTooLarge, WebSocket
+from typedws import MessageError, MessageTooLarge, Peer, RequestError, WebSocket
 from typedws.hub import Subscription
 
-from .messages import ClientMessage, Error, ErrorCode, Join, Left, Said, Say, ServerMessage, said_now
+from .messages import ClientMessage, Error, ErrorCode, Join, Left, Said, Say, ServerMessage, Users, said_now
 from .rooms import Membership, NameTaken, Rooms
 
-__all__ = ["OUTBOX_SIZE", "Outbox", "Session"]
+__all__ = ["OUTBOX_SIZE", "Outbox", "Refusal", "Session"]
 
 OUTBOX_SIZE = 256
 """How many messages a connection may fall behind before it is closed with 1013 (try again later)."""
@@ -70,11 +70,13 @@ class _Place:
 class Session:
     """Serves one accepted connection: join, say, leave; what happens in its room; errors as `Error` messages.
 
-    Every message to the client goes through its `Outbox`, so the client gets
-    them in one order. A message that is not a valid `ClientMessage` is
-    answered with `Error(code="invalid_message")`; one over the connection's
-    `max_size` closes it with 1009; a client whose outbox overflows is closed
-    with 1013.
+    A `Join` sent as a request (with a correlation id) is answered with the
+    room's `Users`, or refused with an error reply; every other message to
+    the client goes through its `Outbox`, so the client gets them in one
+    order. A message that is not a valid `ClientMessage` is answered with
+    `Error(code="invalid_message")` (a join request with an error reply,
+    `invalid_request`); one over the connection's `max_size` closes it with
+    1009; a client whose outbox overflows is closed with 1013.
     """
 
     def __init__(self, ws: WebSocket[ClientMessage, ServerMessage], rooms: Rooms, *, outbox_size: int = OUTBOX_SIZE):
@@ -84,6 +86,8 @@ class Session:
         """The chat's rooms."""
         self.outbox = Outbox(outbox_size)
         """What is waiting to be sent to the client."""
+        self.peer: Peer[ClientMessage, ServerMessage] = Peer(ws, answers=[self.join], concurrency=1)
+        """The connection, with its join requests answered (one at a time)."""
         self._place: _Place | None = None
 
     async def run(self) -> None:
@@ -92,15 +96,16 @@ class Session:
         Raises what ended it: `WebSocketDisconnect` when the client left,
         `MessageTooLarge` for an oversized message.
         """
-        receiving = asyncio.create_task(self._receive_commands())
-        sending = asyncio.create_task(self._send_outbox())
-        try:
-            await asyncio.wait((receiving, sending), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (receiving, sending):
-                task.cancel()
-            await asyncio.wait((receiving, sending))
-            await self._leave_room()
+        async with self.peer:
+            receiving = asyncio.create_task(self._receive_commands())
+            sending = asyncio.create_task(self._send_outbox())
+            try:
+                await asyncio.wait((receiving, sending), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (receiving, sending):
+                    task.cancel()
+                await asyncio.wait((receiving, sending))
+                await self._leave_room()
         errors = [task.exception() for task in (receiving, sending) if not task.cancelled()]
         for error in errors:
             if error is not None:
@@ -111,26 +116,28 @@ class Session:
     async def _receive_commands(self) -> None:
         while True:
             try:
-                command = await self.ws.receive()
+                command = await self.peer.receive()
             except MessageTooLarge:
                 raise
             except MessageError as error:
                 self._refuse("invalid_message", str(error))
                 continue
-            if isinstance(command, Join):
-                await self._join(command)
+            if isinstance(command, Join):  # a join without correlation id: answered by messages
+                try:
+                    await self.join(command)
+                except Refusal as refusal:
+                    self._refuse(refusal.reason, refusal.message)
             elif isinstance(command, Say):
                 await self._say(command)
             else:
                 await self._leave()
 
-    async def _join(self, join: Join) -> None:
+    async def join(self, join: Join) -> Users:
+        """Enter the room; answer with who is in it. A `Refusal` (`already_in_room`, `name_taken`) if it cannot."""
         if self._place is not None:
-            self._refuse("already_in_room", f"you are in room {self._place.membership.room!r}: leave it first")
-            return
+            raise Refusal("already_in_room", f"you are in room {self._place.membership.room!r}: leave it first")
         if self.rooms.is_taken(join.room, join.user):
-            self._refuse("name_taken", f"someone in room {join.room!r} is called {join.user!r} already")
-            return
+            raise Refusal("name_taken", f"someone in room {join.room!r} is called {join.user!r} already")
         forwarding = AsyncExitStack()
         try:
             # Subscribed before entering, so nothing said after `Joined` is missed.
@@ -138,13 +145,13 @@ class Session:
             membership = await self.rooms.enter(join.room, join.user, self.outbox.put)
         except NameTaken:
             await forwarding.aclose()
-            self._refuse("name_taken", f"someone in room {join.room!r} is called {join.user!r} already")
-            return
+            raise Refusal("name_taken", f"someone in room {join.room!r} is called {join.user!r} already") from None
         except BaseException:
             await forwarding.aclose()
             raise
         forwarding.push_async_callback(_stop, asyncio.create_task(self._forward(said)))
         self._place = _Place(membership, forwarding)
+        return Users(room=join.room, users=self.rooms.users(join.room))
 
     async def _say(self, say: Say) -> None:
         if self._place is None:
@@ -181,8 +188,17 @@ class Session:
 
     async def _send_outbox(self) -> None:
         while (message := await self.outbox.get()) is not None:
-            await self.ws.send(message)
+            await self.peer.send(message)
         await self.ws.close(status.WS_1013_TRY_AGAIN_LATER, "too slow: fell behind")
+
+
+class Refusal(RequestError):
+    """A join refused: answered with an error reply of its `reason`, or an `Error` for a join without id."""
+
+    def __init__(self, reason: ErrorCode, detail: str) -> None:
+        super().__init__(detail, code=reason)
+        self.reason: ErrorCode = reason
+        """Why, as the chat's error code."""
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

@@ -232,12 +232,14 @@ async def test_the_page_its_assets_and_the_message_docs_are_served(chat_url: str
         document = (await http.get("/asyncapi.json")).json()
         assert document["channels"]["chat"]["address"] == "/chat"
 
-        def messages(action: str) -> set[str]:
-            [operation] = [op for op in document["operations"].values() if op["action"] == action]
-            return {reference["$ref"].rpartition("/")[2] for reference in operation["messages"]}
+        def messages(references: list[dict[str, str]]) -> set[str]:
+            return {reference["$ref"].rpartition("/")[2] for reference in references}
 
-        assert messages("receive") == {"Join", "Say", "Leave"}  # what clients send
-        assert messages("send") == {"Joined", "Left", "Users", "Said", "Error"}
+        operations = document["operations"]
+        assert messages(operations["receive_chat"]["messages"]) == {"Say", "Leave"}  # what clients send
+        assert messages(operations["send_chat"]["messages"]) == {"Joined", "Left", "Users", "Said", "Error"}
+        join = operations["receive_chat_Join"]  # a request, and its replies
+        assert (messages(join["messages"]), messages(join["reply"]["messages"])) == ({"Join"}, {"Users_reply", "ErrorReply"})
         docs = await http.get("/asyncapi")
         assert docs.status_code == 200 and "typedws chat" in docs.text
 

@@ -6,12 +6,14 @@ drives the installed browser; it downloads none.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
-from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_playwright, expect
+from playwright.async_api import BrowserContext, ConsoleMessage, Page, WebSocket, async_playwright, expect
 
 from examples.chat.messages import Say
 from tests.support.programs import require_program
@@ -65,12 +67,25 @@ def watch_for_problems(page: Page) -> list[str]:
     return problems
 
 
+def watch_frames(page: Page) -> list[tuple[str, dict[str, Any]]]:
+    """Collect the JSON frames the page sends (`"sent"`) and receives (`"received"`) over its WebSockets."""
+    frames: list[tuple[str, dict[str, Any]]] = []
+
+    def on_websocket(socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: frames.append(("sent", json.loads(payload))))
+        socket.on("framereceived", lambda payload: frames.append(("received", json.loads(payload))))
+
+    page.on("websocket", on_websocket)
+    return frames
+
+
 async def test_the_page_joins_a_room_and_renders_messages(
     browser: BrowserContext, chat_url: str, tmp_path: Path
 ) -> None:
     with anyio.fail_after(WAIT):
         page = await browser.new_page()
         problems = watch_for_problems(page)
+        frames = watch_frames(page)
         await page.goto(chat_url)
         await expect(page.locator("#status")).to_have_text("connected")
         await expect(page.locator("#chat")).to_be_hidden()
@@ -82,6 +97,10 @@ async def test_the_page_joins_a_room_and_renders_messages(
         await expect(page.locator("#room-name")).to_have_text("lobby")
         await expect(page.locator("#join-form")).to_be_hidden()
         await expect(page.locator("#users li")).to_have_text(["ana"])
+        # The join is a request: its reply, the room's users, carries the same correlation id.
+        [join_request] = [frame for way, frame in frames if way == "sent"]
+        assert join_request == {"id": 1, "type": "join", "room": "lobby", "user": "ana"}
+        assert ("received", {"id": 1, "type": "users", "room": "lobby", "users": ["ana"]}) in frames
 
         markup = "<b>bold?</b> & <img src=x onerror=alert(1)>"
         await page.fill("#text", markup)
@@ -108,5 +127,7 @@ async def test_the_page_joins_a_room_and_renders_messages(
             await page.click("#join")
             await expect(page.locator("#error")).to_have_text("someone in room 'lobby' is called 'Bob' already")
             await expect(page.locator("#join-form")).to_be_visible()
+            refusal = frames[-1][1]  # a typed error reply to the second join request
+            assert (refusal["id"], refusal["error"]["code"]) == (2, "name_taken")
 
         assert problems == []

@@ -12,8 +12,8 @@ from pydantic import TypeAdapter
 from typing_extensions import assert_type
 
 from tests.typing.models import Chat, Cmd, Event
-from typedws import Codec, Hub, Topic
-from typedws.hub import Subscription
+from typedws import Codec, Entry, Hub, Stream, Topic, WebSocket
+from typedws.hub import Forwarding, Subscription
 
 
 def topic_forms(hub: Hub, codec: Codec[Chat]) -> None:
@@ -62,3 +62,19 @@ async def publish_and_subscribe(hub: Hub) -> None:
 def invariance(topic: Topic[Cmd]) -> None:
     wider: Topic[Cmd | Event] = topic  # type: ignore[assignment]
     del wider
+
+
+async def streams_and_forwarding(hub: Hub, ws: WebSocket[Cmd, Chat | Event], other: WebSocket[Cmd, Event]) -> None:
+    log = hub.stream("log", Chat, history=100)
+    assert_type(log, Stream[Chat])
+    assert_type(await log.publish(Chat(text="hi")), str)
+    async with log.subscribe(after="0-0") as entries:
+        assert_type(entries, Subscription[Entry[Chat]])
+        async for entry in entries:
+            assert_type(entry.value, Chat)
+            assert_type(entry.position, str | None)
+    chats = hub.topic("chats", Chat)
+    async with chats.forward_to(ws) as forwarding:  # a connection that sends Chat | Event takes Chat values
+        assert_type(forwarding, Forwarding[Chat])
+    chats.forward_to(other)  # type: ignore[arg-type]
+    hub.stream("log", Chat, history="many")  # type: ignore[call-overload]

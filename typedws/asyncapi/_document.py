@@ -16,9 +16,11 @@ from pydantic_core import PydanticSerializationError, core_schema
 
 from ._examples import NO_EXAMPLE, example_candidates
 from ._schema import REF_PREFIX, payload_target, require_discriminators, require_tag, to_asyncapi_schema
-from .._typing import discriminator, display_name, union_members
+from ._exchanges import correlated_payload, correlation_id
+from .._typing import discriminator, display_name, union_members, unwrap
 from .._codecs import Codec, PydanticCodec, codec_for
 from .._liveness import Ping, Pong
+from .._requests import ErrorReply, is_request_type, reply_codec
 from ..handlers import EndpointInfo
 
 __all__ = ["ASYNCAPI_VERSION", "ServerSpec", "build_document", "server_objects"]
@@ -36,6 +38,7 @@ Direction = Literal["receive", "send"]
 
 _PATH_PARAMETER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?\}")
 _NOT_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
+_ERROR_REPLIES: TypeAdapter[ErrorReply] = TypeAdapter(ErrorReply)
 _MODES: Mapping[Direction, JsonSchemaMode] = {"receive": "validation", "send": "serialization"}
 
 
@@ -51,6 +54,17 @@ class _Variant:
     """The discriminator property, for a member of a discriminated union."""
     payload: Any = None
     """The payload schema, once generated (for Pydantic types)."""
+    member: Any = None
+    """The type of the values (a union's member), without `Annotated`."""
+    correlation: str | None = None
+    """For a request or a reply: the field of its correlation id."""
+    role: str | None = None
+    """For a request or a reply: `"request"` or `"reply"`."""
+
+    def correlated(self, field: str, role: str) -> _Variant:
+        """This variant as a request or a reply, whose id is in `field`."""
+        self.correlation, self.role = field, role
+        return self
 
 
 class _SchemaGenerator(GenerateJsonSchema):
@@ -84,24 +98,33 @@ def build_document(
 ) -> dict[str, Any]:
     """Return the AsyncAPI 3.0.0 document of typed routes, as `(path, info)` pairs."""
     routes = list(routes)
-    variants = [
-        (
-            _variants(info.receive_codec, "receive") + _heartbeat(info, "receive"),
-            _variants(info.send_codec, "send") + _heartbeat(info, "send"),
-        )
-        for _, info in routes
-    ]
-    schemas = _generate_schemas([v for both in variants for vs in both for v in vs])
+    variants = [_route_variants(info) for _, info in routes]
+    schemas = _generate_schemas(
+        [v for route in variants for v in (*route.received, *route.sent, *route.exchanged())]
+    )
     messages = _Messages(schemas)
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
-    for (path, info), (received, sent) in zip(routes, variants, strict=True):
+    for (path, info), route in zip(routes, variants, strict=True):
         channel_id = _channel_id(path, channels)
-        received_keys = [messages.add(v) for v in received]
-        sent_keys = [messages.add(v) for v in sent]
-        channels[channel_id] = _channel(path, info, dict.fromkeys(received_keys + sent_keys))
+        received_keys = [messages.add(v) for v in route.received]
+        sent_keys = [messages.add(v) for v in route.sent]
+        exchanges = [
+            (request, messages.add(request), [messages.add(reply) for reply in replies])
+            for request, replies in route.exchanges
+        ]
+        exchanged_keys = [key for _, request_key, reply_keys in exchanges for key in (request_key, *reply_keys)]
+        channels[channel_id] = _channel(path, info, dict.fromkeys(received_keys + sent_keys + exchanged_keys))
+        address = channels[channel_id]["address"]
+        requests = {request_key for _, request_key, _ in exchanges}
         for action, keys in (("receive", received_keys), ("send", sent_keys)):
-            operations[f"{action}_{channel_id}"] = _operation(action, channel_id, channels[channel_id]["address"], keys)
+            plain = [key for key in keys if key not in requests]
+            if plain or not requests:
+                operations[f"{action}_{channel_id}"] = _operation(action, channel_id, address, plain)
+        for request, request_key, reply_keys in exchanges:
+            operations[f"{request.direction}_{channel_id}_{request_key}"] = _request_operation(
+                request.direction, channel_id, address, request_key, reply_keys
+            )
     document: dict[str, Any] = {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {"title": title, "version": version} | ({"description": description} if description else {}),
@@ -126,9 +149,41 @@ def _variants(codec: Codec[Any], direction: Direction) -> list[_Variant]:
         return [_Variant(codec.name, None, codec, direction)]
     members = union_members(codec.value_type)
     if len(members) == 1:
-        return [_Variant(display_name(codec.value_type), codec.adapter, codec, direction)]
+        return [_Variant(display_name(codec.value_type), codec.adapter, codec, direction, member=unwrap(members[0]))]
     tag = discriminator(codec.value_type)
-    return [_Variant(display_name(member), TypeAdapter(member), codec, direction, tag) for member in members]
+    return [
+        _Variant(display_name(member), TypeAdapter(member), codec, direction, tag, member=unwrap(member))
+        for member in members
+    ]
+
+
+@dataclass(eq=False)
+class _RouteVariants:
+    """What a route receives and sends: plain messages and requests, and the replies of each request."""
+
+    received: list[_Variant]
+    sent: list[_Variant]
+    exchanges: list[tuple[_Variant, list[_Variant]]]
+    """Each request (a received or a sent variant) and its reply variants, the error reply last."""
+
+    def exchanged(self) -> list[_Variant]:
+        return [reply for _, replies in self.exchanges for reply in replies]
+
+
+def _route_variants(info: EndpointInfo) -> _RouteVariants:
+    received = _variants(info.receive_codec, "receive") + _heartbeat(info, "receive")
+    # A responder sends nothing but replies: its send type is there for the replies' sake.
+    sent = ([] if info.kind == "responder" else _variants(info.send_codec, "send")) + _heartbeat(info, "send")
+    exchanges: list[tuple[_Variant, list[_Variant]]] = []
+    for variant in (*received, *sent):
+        member = variant.member
+        if is_request_type(member):
+            answer: Direction = "send" if variant.direction == "receive" else "receive"
+            field = info.correlation_field
+            replies = [reply.correlated(field, "reply") for reply in _variants(reply_codec(member), answer)]
+            error = _Variant("ErrorReply", _ERROR_REPLIES, codec_for(ErrorReply), answer, member=ErrorReply)
+            exchanges.append((variant.correlated(field, "request"), [*replies, error.correlated(field, "reply")]))
+    return _RouteVariants(received, sent, exchanges)
 
 
 def _heartbeat(info: EndpointInfo, direction: Direction) -> list[_Variant]:
@@ -178,11 +233,9 @@ class _Messages:
     def add(self, variant: _Variant) -> str:
         """Add the message of `variant` (unless an equal one is there); return its key."""
         message = self._message(variant)
-        key = next(
-            key
-            for key in _numbered(message["name"])
-            if key not in self.objects or _same_message(self.objects[key], message)
-        )
+        name = message["name"]
+        candidates = _numbered(name) if variant.role is None else itertools.chain([name], _numbered(f"{name}_{variant.role}"))
+        key = next(key for key in candidates if key not in self.objects or _same_message(self.objects[key], message))
         self.objects.setdefault(key, message | {"name": key})
         return key
 
@@ -201,9 +254,15 @@ class _Messages:
             if text.strip() != summary:
                 message["description"] = text
         message["contentType"] = codec.media_type
+        field, role = variant.correlation, variant.role
+        if field is not None and role is not None:
+            message["correlationId"] = correlation_id(field, role)
+            payload = correlated_payload(payload, field, self._schemas)
         message["payload"] = payload
         example = _example(variant, self._schemas)
         if example is not NO_EXAMPLE:
+            if field is not None and isinstance(example, dict):
+                example = {field: 1, **example}
             message["examples"] = [{"name": "example", "payload": example}]
         return message
 
@@ -297,6 +356,20 @@ def _operation(action: str, channel_id: str, address: str, keys: Sequence[str]) 
         "channel": {"$ref": f"#/channels/{channel_id}"},
         "summary": f"Messages {peer} on `{address}`.",
         "messages": [{"$ref": f"#/channels/{channel_id}/messages/{key}"} for key in keys],
+    }
+
+
+def _request_operation(
+    action: Direction, channel_id: str, address: str, request_key: str, reply_keys: Sequence[str]
+) -> dict[str, Any]:
+    asker = "the client asks the server" if action == "receive" else "the server asks the client"
+    channel = {"$ref": f"#/channels/{channel_id}"}
+    return {
+        "action": action,
+        "channel": channel,
+        "summary": f"`{request_key}`: {asker} on `{address}`, and gets a reply carrying the same correlation id.",
+        "messages": [{"$ref": f"#/channels/{channel_id}/messages/{request_key}"}],
+        "reply": {"channel": channel, "messages": [{"$ref": f"#/channels/{channel_id}/messages/{key}"} for key in reply_keys]},
     }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from ._endpoint import Endpoint, EndpointDecorator, endpoint
 from ._info import EndpointInfo, endpoint_info, typed_routes
 from ._listener import Listener, ListenerDecorator, listener
+from ._responder import Responder, ResponderOptions, responder
 
 __all__ = [
     "Endpoint",
@@ -28,8 +29,11 @@ __all__ = [
     "EndpointInfo",
     "Listener",
     "ListenerDecorator",
+    "Responder",
+    "ResponderOptions",
     "endpoint",
     "endpoint_info",
     "listener",
+    "responder",
     "typed_routes",
 ]

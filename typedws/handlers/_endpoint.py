@@ -64,7 +64,7 @@ class Endpoint(TypedRoute[InT, OutT]):
             send_codec=read.send_codec,
             parameter=read.parameter,
             framework_signature=read.framework_signature,
-            options=options,
+            **options,
         )
 
     async def _run(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from starlette.routing import BaseRoute, Host, Mount
 
 from .._codecs import Codec, PydanticCodec
+from .._correlation import DEFAULT_CORRELATION_FIELD
 
 __all__ = ["EndpointInfo", "endpoint_info", "typed_routes"]
 
@@ -27,8 +28,8 @@ class EndpointInfo:
     """The handler's name."""
     description: str | None
     """The handler's docstring, cleaned (`inspect.cleandoc`), or `None`."""
-    kind: Literal["endpoint", "listener"]
-    """`"endpoint"` for `typedws.endpoint`, `"listener"` for `typedws.listener`."""
+    kind: Literal["endpoint", "listener", "responder"]
+    """`"endpoint"` for `typedws.endpoint`, `"listener"` for `typedws.listener`, `"responder"` for `typedws.responder`."""
     receive_codec: Codec[Any]
     """How messages from the peer are decoded (client → server)."""
     send_codec: Codec[Any]
@@ -37,6 +38,8 @@ class EndpointInfo:
     """Close codes of disconnects that end the handler quietly."""
     max_size: int | None
     """The largest message accepted, in bytes, or `None` for no limit."""
+    correlation_field: str = DEFAULT_CORRELATION_FIELD
+    """The top-level field that carries the correlation id of requests and replies (see `typedws.RequestFor`)."""
     heartbeat: bool = False
     """Whether the endpoint answers the client's `Ping` messages with `Pong`s (`heartbeat=True`)."""
 

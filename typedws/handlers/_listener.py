@@ -62,7 +62,7 @@ class Listener(TypedRoute[InT, OutT]):
             send_codec=read.send_codec,
             parameter=connection.name,
             framework_signature=inspect.Signature([connection], return_annotation=None),
-            options=options,
+            **options,
         )
 
     def on_connect(

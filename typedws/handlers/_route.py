@@ -10,9 +10,10 @@ from typing import Any, Generic, Literal, overload
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
-from typing_extensions import TypeVar
+from typing_extensions import TypeVar, Unpack
 
 from .._codecs import Codec
+from .._correlation import DEFAULT_CORRELATION_FIELD
 from .._options import (
     DEFAULT_MAX_SIZE,
     ConnectionOptions,
@@ -41,31 +42,39 @@ class TypedRoute(Generic[InT, OutT]):
         self,
         handler: Callable[..., Awaitable[object]],
         *,
-        kind: Literal["endpoint", "listener"],
+        kind: Literal["endpoint", "listener", "responder"],
         receive_codec: Codec[InT],
         send_codec: Codec[OutT],
         parameter: str,
         framework_signature: inspect.Signature,
-        options: ConnectionOptions,
+        correlation_field: str = DEFAULT_CORRELATION_FIELD,
+        name: str | None = None,
+        description: str | None = None,
+        **options: Unpack[ConnectionOptions],
     ) -> None:
+        """Take the handler's name and docstring (or `name` and `description`), options and codecs."""
         self._caught_close_codes = checked_caught_codes(options.get("caught_close_codes"))
         self._max_size = checked_max_size(options.get("max_size", DEFAULT_MAX_SIZE))
-        self._options = checked_production_options(options)
-        self._options["caught_close_codes"] = self._caught_close_codes
-        self._options["max_size"] = self._max_size
+        self._connection_options = checked_production_options(options)
+        self._connection_options["caught_close_codes"] = self._caught_close_codes
+        self._connection_options["max_size"] = self._max_size
         functools.update_wrapper(self, handler)
+        if name is not None:
+            self.__name__ = self.__qualname__ = name
+            self.__doc__ = description
         self._receive_codec = receive_codec
         self._send_codec = send_codec
         self._parameter = parameter
         self.info = EndpointInfo(
-            name=handler.__name__,
-            description=inspect.getdoc(handler),
+            name=self.__name__,
+            description=inspect.cleandoc(self.__doc__) if self.__doc__ else None,
             kind=kind,
             receive_codec=receive_codec,
             send_codec=send_codec,
             caught_close_codes=self._caught_close_codes,
             max_size=self._max_size,
-            heartbeat=self._options.get("heartbeat", False),
+            correlation_field=correlation_field,
+            heartbeat=self._connection_options.get("heartbeat", False),
         )
         setattr(self, INFO_ATTRIBUTE, self.info)
         # FastAPI reads this to inject the handler's parameters; it hands over a Starlette WebSocket.
@@ -109,7 +118,7 @@ class TypedRoute(Generic[InT, OutT]):
             send,
             receive_type=self._receive_codec,
             send_type=self._send_codec,
-            **self._options,
+            **self._connection_options,
         )
 
     async def _serve(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:

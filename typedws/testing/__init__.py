@@ -16,12 +16,14 @@ generic over what they receive and what they send, in that order, as
 from __future__ import annotations
 
 from ._clients import AsyncTestClient, TestClient
+from ._peer import SyncPeer
 from ._sessions import AsyncWebSocketTestSession, ConnectOptions, WebSocketTestSession
 
 __all__ = [
     "AsyncTestClient",
     "AsyncWebSocketTestSession",
     "ConnectOptions",
+    "SyncPeer",
     "TestClient",
     "WebSocketTestSession",
 ]

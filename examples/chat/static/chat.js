@@ -22,9 +22,10 @@ const view = {
 };
 
 let socket = null;
-let joining = null; // {room, user} between sending "join" and its answer
+let joining = null; // {id, room, user} between sending the "join" request and its reply
 let here = null; // {room, user} while in a room
 let retryDelay = 500;
+let lastId = 0; // correlation ids of this page's requests: a reply carries its request's
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -53,15 +54,23 @@ function send(message) {
   }
 }
 
+// A request: the message with a new correlation id, which its reply (or error reply) carries back.
+function request(message) {
+  lastId += 1;
+  send({ id: lastId, ...message });
+  return lastId;
+}
+
 function receive(message) {
+  if ("id" in message) {
+    answered(message);
+    return;
+  }
   switch (message.type) {
     case "joined":
-      if (joining && message.room === joining.room) {
-        here = { room: message.room, user: message.user };
-        joining = null;
-        showRoom();
+      if (here && message.room === here.room) {
+        addNotice(`${message.user} joined`);
       }
-      addNotice(`${message.user} joined`);
       break;
     case "left":
       if (here && message.room === here.room && message.user === here.user) {
@@ -85,6 +94,23 @@ function receive(message) {
       showError(message.detail);
       break;
   }
+}
+
+// The reply to the join request: the room's users, or an error reply saying why not.
+function answered(reply) {
+  if (!joining || reply.id !== joining.id) {
+    return; // a reply to nothing pending: dropped
+  }
+  const { room, user } = joining;
+  joining = null;
+  if (reply.error) {
+    view.join.disabled = false;
+    showError(reply.error.message || reply.error.code);
+    return;
+  }
+  here = { room, user };
+  showRoom();
+  showUsers(reply.users);
 }
 
 // Views -------------------------------------------------------------------------------------
@@ -180,9 +206,10 @@ function append(item) {
 view.joinForm.addEventListener("submit", (event) => {
   event.preventDefault();
   clearError();
-  joining = { room: view.room.value.trim(), user: view.user.value.trim() };
+  const room = view.room.value.trim();
+  const user = view.user.value.trim();
   view.join.disabled = true;
-  send({ type: "join", room: joining.room, user: joining.user });
+  joining = { id: request({ type: "join", room, user }), room, user };
 });
 
 view.sayForm.addEventListener("submit", (event) => {

@@ -171,6 +171,15 @@ def _channel(channel: ChannelView) -> str:
         + f"{_badge(SERVER_TO_CLIENT)}<div>{_links(channel.sent)}</div>"
         + "</div>"
     )
+    if channel.exchanges:
+        rows = "".join(
+            f"<tr><td>{_links([e.request])}</td><td>{_badge(e.direction)}</td><td>{_links(e.replies)}</td></tr>"
+            for e in channel.exchanges
+        )
+        parts.append(
+            "<h4>Requests and their replies</h4><p class=\"muted\">Each reply carries its request's correlation id.</p>"
+            f"<table><tr><th>Request</th><th>Asked</th><th>Replies</th></tr>{rows}</table>"
+        )
     parts += [_message(message) for message in channel.messages]
     parts.append("</section>")
     return "".join(parts)
@@ -193,6 +202,8 @@ def _message(message: MessageView) -> str:
         f"<h3>{escape(message.title)}{key}</h3>",
         "<p>" + "".join(_badge(d) for d in message.directions) + f" <code>{escape(message.content_type)}</code></p>",
     ]
+    if message.correlation_id:
+        parts.append(f"<p>Correlation id: <code>{escape(message.correlation_id)}</code></p>")
     if message.description:
         parts.append(_text(message.description))
     if message.payload is not None:

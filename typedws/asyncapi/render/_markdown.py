@@ -63,6 +63,14 @@ def _channel(channel: ChannelView) -> list[str]:
         f"Server → client: {_message_links(channel.sent)}",
         "",
     ]
+    if channel.exchanges:
+        out += ["Requests and their replies (each reply carries its request's correlation id):", ""]
+        out += ["| Request | Asked by | Replies |", "| --- | --- | --- |"]
+        out += [
+            _row(_message_links([e.request]), e.direction.split(" → ")[0], _message_links(e.replies))
+            for e in channel.exchanges
+        ]
+        out.append("")
     for message in channel.messages:
         out += _message(message)
     return out
@@ -76,6 +84,8 @@ def _message(message: MessageView) -> list[str]:
     key = f" ({_code(message.key)})" if message.key.casefold() != message.title.casefold() else ""
     out = [_anchor(message.anchor), f"#### {_escape(message.title)}{key}", ""]
     out += [f"*{' and '.join(message.directions) or 'unused'}* · {_code(message.content_type)}", ""]
+    if message.correlation_id:
+        out += [f"Correlation id: {_code(message.correlation_id)}", ""]
     if message.description:
         out += [message.description, ""]
     if message.payload is not None:

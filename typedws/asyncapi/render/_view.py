@@ -21,6 +21,7 @@ __all__ = [
     "SERVER_TO_CLIENT",
     "ChannelView",
     "Constraint",
+    "ExchangeView",
     "FieldRow",
     "MessageView",
     "PageView",
@@ -75,6 +76,18 @@ class MessageView:
     payload: SchemaView | None
     example: str | None
     """An example payload as indented JSON."""
+    correlation_id: str | None = None
+    """For a request or a reply: where its correlation id is (a runtime expression)."""
+
+
+@dataclass(frozen=True)
+class ExchangeView:
+    """A request and the messages that may answer it (an operation with a `reply`)."""
+
+    request: MessageView
+    direction: str
+    """Who asks: `"client → server"` (the client asks) or `"server → client"` (the server asks)."""
+    replies: tuple[MessageView, ...]
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,8 @@ class ChannelView:
     """Messages the client sends (the app's `receive` operations)."""
     sent: tuple[MessageView, ...]
     """Messages the server sends (the app's `send` operations)."""
+    exchanges: tuple[ExchangeView, ...] = ()
+    """The requests of the channel, each with its replies."""
 
 
 @dataclass(frozen=True)
@@ -122,8 +137,9 @@ def read_document(document: Mapping[str, Any]) -> PageView:
     schemas = _mapping(components.get("schemas"))
     messages = _mapping(components.get("messages"))
     directions = _directions(document)
+    replies = _replies(document)
     channels = tuple(
-        _channel(key, _mapping(channel), messages, schemas, directions.get(key, {}))
+        _channel(key, _mapping(channel), messages, schemas, directions.get(key, {}), replies.get(key, []))
         for key, channel in _mapping(document.get("channels")).items()
     )
     return PageView(
@@ -156,10 +172,33 @@ def _directions(document: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
         operation = _mapping(operation)
         channel = _text(_mapping(operation.get("channel")).get("$ref")).removeprefix(_CHANNEL_REF)
         direction = CLIENT_TO_SERVER if operation.get("action") == "receive" else SERVER_TO_CLIENT
-        for message in operation.get("messages", []):
-            key = _text(_mapping(message).get("$ref")).rpartition("/messages/")[2]
-            found.setdefault(channel, {}).setdefault(key, []).append(direction)
+        answer = SERVER_TO_CLIENT if direction == CLIENT_TO_SERVER else CLIENT_TO_SERVER
+        reply = _mapping(operation.get("reply"))
+        for way, listed in ((direction, operation.get("messages", [])), (answer, reply.get("messages", []))):
+            for key in _message_keys(listed):
+                found.setdefault(channel, {}).setdefault(key, []).append(way)
     return found
+
+
+def _replies(document: Mapping[str, Any]) -> dict[str, list[tuple[str, str, list[str]]]]:
+    """For each channel, its requests: `(request key, direction, reply keys)` of each operation with a reply."""
+    found: dict[str, list[tuple[str, str, list[str]]]] = {}
+    for operation in _mapping(document.get("operations")).values():
+        operation = _mapping(operation)
+        reply = _mapping(operation.get("reply"))
+        if not reply:
+            continue
+        channel = _text(_mapping(operation.get("channel")).get("$ref")).removeprefix(_CHANNEL_REF)
+        direction = CLIENT_TO_SERVER if operation.get("action") == "receive" else SERVER_TO_CLIENT
+        replies = _message_keys(reply.get("messages", []))
+        for request in _message_keys(operation.get("messages", [])):
+            found.setdefault(channel, []).append((request, direction, replies))
+    return found
+
+
+def _message_keys(references: Any) -> list[str]:
+    listed: list[Any] = references if isinstance(references, list) else []
+    return [_text(_mapping(message).get("$ref")).rpartition("/messages/")[2] for message in listed]
 
 
 def _channel(
@@ -168,9 +207,10 @@ def _channel(
     messages: Mapping[str, Any],
     schemas: Mapping[str, Any],
     directions: Mapping[str, list[str]],
+    requests: list[tuple[str, str, list[str]]],
 ) -> ChannelView:
     anchor = f"channel-{key}"
-    views = []
+    views: list[MessageView] = []
     for message_key, message in _mapping(channel.get("messages")).items():
         ref = _text(_mapping(message).get("$ref"))
         body = messages.get(ref.removeprefix(_MESSAGE_REF), {}) if ref else message
@@ -180,6 +220,7 @@ def _channel(
     titles = Counter(view.title for view in views)
     views = [replace(view, title=view.key) if titles[view.title] > 1 else view for view in views]
     max_size = channel.get("x-max-message-bytes")
+    by_key = {view.key: view for view in views}
     return ChannelView(
         key=key,
         anchor=anchor,
@@ -195,6 +236,11 @@ def _channel(
         messages=tuple(views),
         received=tuple(v for v in views if CLIENT_TO_SERVER in v.directions),
         sent=tuple(v for v in views if SERVER_TO_CLIENT in v.directions),
+        exchanges=tuple(
+            ExchangeView(by_key[request], direction, tuple(by_key[key] for key in replies if key in by_key))
+            for request, direction, replies in requests
+            if request in by_key
+        ),
     )
 
 
@@ -216,6 +262,7 @@ def _message(
         directions=directions,
         payload=None if payload is None else _schema(_payload_schema(payload, schemas), schemas, target),
         example=example,
+        correlation_id=_text(_mapping(message.get("correlationId")).get("location")) or None,
     )
 
 

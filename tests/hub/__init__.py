@@ -1,0 +1,1 @@
+"""Tests of the hub: topics, streams, subscriptions, forwarding, over memory:// and a real Redis server."""
