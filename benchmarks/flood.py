@@ -131,7 +131,9 @@ def _row(name: str, idle: Phase, flooded: Phase) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the command line; run the benchmark (or, with `--flood URL`, be the flooder)."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.flood", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.flood", description="A bystander's round-trip p99 while another client floods."
+    )
     parser.add_argument("--round-trips", type=int, default=2000, help="bystander round trips per phase")
     parser.add_argument("--ws", default="websockets-sansio", help="uvicorn's WebSocket implementation")
     parser.add_argument("--flood", metavar="URL", help=argparse.SUPPRESS)

@@ -9,7 +9,7 @@ dropped, metrics aggregated in memory).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,7 +42,7 @@ def _echo(case: Case, options: ConnectionOptions) -> ASGIApp:
 
 
 @contextmanager
-def _sdk() -> Iterator[Telemetry]:
+def _sdk() -> Generator[Telemetry]:
     tracer_provider, meter_provider = TracerProvider(), MeterProvider(metric_readers=[InMemoryMetricReader()])
     try:
         yield Telemetry(tracer_provider=tracer_provider, meter_provider=meter_provider)

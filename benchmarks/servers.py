@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +101,7 @@ def _process_tree(root: int) -> list[int]:
 @contextlib.contextmanager
 def uvicorn_process(
     app: str, *, ws: str = "websockets-sansio", backlog: int = 2048, options: Sequence[str] = ()
-) -> Iterator[Server]:
+) -> Generator[Server]:
     """Run `uvicorn APP` (`module:attribute`) on a free port of 127.0.0.1 for the length of the block.
 
     Returns once the server listens. No lifespan, no access log, warnings and
@@ -121,14 +121,14 @@ def uvicorn_process(
 
 
 @contextlib.contextmanager
-def launched(launcher: Launcher, app: str) -> Iterator[Server]:
+def launched(launcher: Launcher, app: str) -> Generator[Server]:
     """Serve `app` (`module:attribute`) with one server of the matrix, started as the matrix starts it."""
     with _server(lambda port: launcher.command(app, port), launcher.name) as server:
         yield server
 
 
 @contextlib.contextmanager
-def _server(command: Callable[[int], list[str]], name: str) -> Iterator[Server]:
+def _server(command: Callable[[int], list[str]], name: str) -> Generator[Server]:
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="typedws-bench-") as folder:
         log = Path(folder) / "server.log"

@@ -13,7 +13,6 @@ them over every other server.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterator
 from typing import Any
 

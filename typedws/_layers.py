@@ -42,16 +42,16 @@ def layered(
     telemetry: bool | Telemetry,
 ) -> tuple[Receive, Send, Decode[T]]:
     """The connection's `receive`, `send` and `decode` with the layers its options ask for."""
-    checked_production_options(
+    options = checked_production_options(
         {"idle_timeout": idle_timeout, "heartbeat": heartbeat, "rate_limit": rate_limit, "telemetry": telemetry}
     )
-    seconds = idle_timeout
+    seconds, limit, telemetry = options.get("idle_timeout"), options.get("rate_limit"), options.get("telemetry", False)
     observation = None if telemetry is False else observation_of(telemetry, scope, connection_id)
     if seconds is not None:
         receive = timing_out(receive, seconds)
-    if rate_limit is not None:
-        receive = rate_limited(receive, rate_limit, None if observation is None else observation.dropped)
-    if heartbeat:
+    if limit is not None:
+        receive = rate_limited(receive, limit, None if observation is None else observation.dropped)
+    if options.get("heartbeat"):
         receive = answering_pings(receive, send)
     if observation is not None:
         receive, send, decode = observation.wrap(receive, send, decode)

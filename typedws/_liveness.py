@@ -82,62 +82,72 @@ def answering_pings(receive: Receive, send: Send) -> Receive:
 
 
 def timing_out(receive: Receive, seconds: float) -> Receive:
-    """`receive`, raising `IdleTimeout` once `seconds` pass from the last message received (or the first receive).
+    """`receive`, raising `IdleTimeout` once `seconds` pass from the last message received (or the first receive)."""
+    return _IdleClock(receive, seconds).receive
 
-    Per message this only notes the time: one timer per connection, armed
+
+class _IdleClock:
+    """One connection's idle timeout.
+
+    Per message it only notes the time: one timer per connection, armed
     while a receive waits, fires at the deadline; if a message came since, it
     moves on to the new deadline, else it cancels the waiting receive, which
     raises `IdleTimeout` instead (a cancellation from anywhere else stays one).
     """
-    loop: asyncio.AbstractEventLoop | None = None
-    last = 0.0
-    timer: asyncio.TimerHandle | None = None
-    waiting: asyncio.Task[object] | None = None
-    fired = False
 
-    def check() -> None:
-        nonlocal timer, fired
-        timer = None
-        if waiting is None or loop is None:
+    __slots__ = ("_receive", "_seconds", "_loop", "_last", "_timer", "_waiting", "_fired")
+
+    def __init__(self, receive: Receive, seconds: float) -> None:
+        self._receive = receive
+        self._seconds = seconds
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._last = 0.0
+        """Loop time of the last message received (or of the first receive)."""
+        self._timer: asyncio.TimerHandle | None = None
+        self._waiting: asyncio.Task[object] | None = None
+        """The task waiting in `receive`, if one is."""
+        self._fired = False
+        """Whether the timer cancelled the waiting task (and `receive` has yet to say so)."""
+
+    def _check(self) -> None:
+        self._timer = None
+        if self._waiting is None or self._loop is None:
             return  # the handler is busy: the next receive arms the timer again
-        deadline = last + seconds
-        if loop.time() < deadline:
-            timer = loop.call_at(deadline, check)
+        deadline = self._last + self._seconds
+        if self._loop.time() < deadline:
+            self._timer = self._loop.call_at(deadline, self._check)
         else:
-            fired = True
-            waiting.cancel()
+            self._fired = True
+            self._waiting.cancel()
 
-    async def receive_before_timeout() -> Message:
-        nonlocal loop, last, timer, waiting, fired
+    async def receive(self) -> Message:
+        """The server's next event, or `IdleTimeout` once the peer has been silent for too long."""
+        loop = self._loop
         if loop is None:
-            loop = asyncio.get_running_loop()
-            last = loop.time()
+            loop = self._loop = asyncio.get_running_loop()
+            self._last = loop.time()
         task = asyncio.current_task()
         if task is None:  # not an asyncio task (a server's own task implementation)
-            message = await _receive_before(receive, last + seconds, seconds)
-            if message["type"] == "websocket.receive":
-                last = loop.time()
-            return message
-        if timer is None:
-            timer = loop.call_at(last + seconds, check)
-        waiting = task
-        try:
-            message = await receive()
-        except asyncio.CancelledError:
-            if fired:
-                fired = False
-                if task.uncancel() == 0:
-                    raise IdleTimeout(seconds) from None
-            raise
-        finally:
-            waiting = None
+            message = await _receive_before(self._receive, self._last + self._seconds, self._seconds)
+        else:
+            if self._timer is None:
+                self._timer = loop.call_at(self._last + self._seconds, self._check)
+            self._waiting = task
+            try:
+                message = await self._receive()
+            except asyncio.CancelledError:
+                if self._fired:
+                    self._fired = False
+                    if task.uncancel() == 0:
+                        raise IdleTimeout(self._seconds) from None
+                raise
+            finally:
+                self._waiting = None
         if message["type"] == "websocket.receive":
-            last = loop.time()
-        elif message["type"] == "websocket.disconnect" and timer is not None:
-            timer.cancel()
+            self._last = loop.time()
+        elif message["type"] == "websocket.disconnect" and self._timer is not None:
+            self._timer.cancel()
         return message
-
-    return receive_before_timeout
 
 
 async def _receive_before(receive: Receive, deadline: float, seconds: float) -> Message:

@@ -179,20 +179,21 @@ def checked_production_options(options: ConnectionOptions) -> ConnectionOptions:
     if unknown:
         raise TypeError(f"unknown connection option(s): {', '.join(sorted(unknown))}")
     checked = ConnectionOptions()
-    if "idle_timeout" in options:
-        checked["idle_timeout"] = checked_idle_timeout(options["idle_timeout"])
-    if "heartbeat" in options:
-        heartbeat: object = options["heartbeat"]
+    given: dict[str, object] = dict(options)  # the values as they came, unchecked
+    if "idle_timeout" in given:
+        checked["idle_timeout"] = checked_idle_timeout(given["idle_timeout"])
+    if "heartbeat" in given:
+        heartbeat = given["heartbeat"]
         if not isinstance(heartbeat, bool):
             raise TypeError(f"heartbeat must be True or False, got {heartbeat!r}")
         checked["heartbeat"] = heartbeat
-    if "rate_limit" in options:
-        rate_limit: object = options["rate_limit"]
+    if "rate_limit" in given:
+        rate_limit = given["rate_limit"]
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise TypeError(f"rate_limit must be a typedws.RateLimit or None, got {rate_limit!r}")
         checked["rate_limit"] = rate_limit
-    if "telemetry" in options:
-        telemetry: object = options["telemetry"]
+    if "telemetry" in given:
+        telemetry = given["telemetry"]
         if not isinstance(telemetry, (bool, Telemetry)):
             raise TypeError(f"telemetry must be True, False or a typedws.Telemetry, got {telemetry!r}")
         checked["telemetry"] = telemetry

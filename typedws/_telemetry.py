@@ -26,8 +26,7 @@ the server's own, and `opentelemetry` is not even imported.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from starlette.types import Message, Receive, Scope, Send
 

@@ -379,7 +379,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         self._peer_left: tuple[int, str] | None = None
         self._close: tuple[int, str] | None = None
         self._sends_in_a_row = 0
-        if idle_timeout is not None or heartbeat or rate_limit is not None or telemetry is not False:
+        if idle_timeout is not None or rate_limit is not None or heartbeat or telemetry:
             self._receive, self._send, self._decode = layered(
                 scope, connection_id(self), receive, send, self._decode,
                 idle_timeout=idle_timeout, heartbeat=heartbeat, rate_limit=rate_limit, telemetry=telemetry,

@@ -56,7 +56,9 @@ class Recorded:
         """Each data point of `metric` by its attributes: a counter's value, a histogram's count."""
         data = self.metrics.get_metrics_data()
         found: dict[tuple[tuple[str, Any], ...], Any] = {}
-        for resource in data.resource_metrics if data is not None else []:
+        if data is None:
+            return found
+        for resource in data.resource_metrics:
             for scope in resource.scope_metrics:
                 for item in scope.metrics:
                     if item.name == metric:
@@ -117,6 +119,7 @@ async def test_spans_of_the_connection_and_of_each_message(recorded: Recorded, w
     assert connection.attributes["typedws.close_code"] == 1007
     messages = recorded.finished("message")
     assert len(messages) == 4
+    assert connection.context is not None
     assert all(span.parent is not None and span.parent.span_id == connection.context.span_id for span in messages)
     validations = recorded.finished("validate")
     assert [span.status.status_code for span in validations] == [StatusCode.UNSET] * 2 + [StatusCode.ERROR] * 2
@@ -126,7 +129,7 @@ async def test_spans_of_the_connection_and_of_each_message(recorded: Recorded, w
     assert len(handles) == 2  # the two valid messages
     sends = recorded.finished("send")
     assert len(sends) == 3
-    parents = {span.context.span_id for span in handles + messages}
+    parents = {span.context.span_id for span in handles + messages if span.context is not None}
     assert all(span.parent is not None and span.parent.span_id in parents for span in sends)
     for span in recorded.spans.get_finished_spans():
         assert CANARY not in repr(span.to_json())

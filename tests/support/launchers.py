@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -87,7 +87,7 @@ class Launcher:
     stop_signal: signal.Signals = signal.SIGTERM
 
     @contextlib.contextmanager
-    def serve(self, app: str, log: Path) -> Iterator[ChildProcess]:
+    def serve(self, app: str, log: Path) -> Generator[ChildProcess]:
         """Serve `app` (`module:attribute`) on a free port of 127.0.0.1 until the block ends; output in `log`."""
         with child_process(lambda port: self.command(app, port), log, stop_signal=self.stop_signal) as child:
             yield child

@@ -21,7 +21,7 @@ import contextlib
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -302,7 +302,7 @@ class RemoteProbe:
 
 
 @contextlib.asynccontextmanager
-async def probing(url: str) -> AsyncIterator[Callable[[], Awaitable[RemoteProbe]]]:
+async def probing(url: str) -> AsyncGenerator[Callable[[], Awaitable[RemoteProbe]]]:
     """For the length of the block, a function making a new `RemoteProbe` of the server at `url` (its tasks counted)."""
     async with httpx.AsyncClient(base_url=url.replace("ws://", "http://"), timeout=WAIT) as http:
 
