@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeAlias
 
-from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter, ValidationError
+from pydantic import PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 from starlette.types import Message
 from typing_extensions import TypeVar
@@ -75,8 +75,15 @@ class Codec(Generic[T]):
         raise NotImplementedError
 
 
-ValueType: TypeAlias = ValueTypeName | type[T] | TypeAdapter[T] | Codec[T]
-"""Every accepted form of `value_type`, `receive_type` and `send_type`."""
+_T = TypeVar("_T", default=Any)
+
+ValueType: TypeAlias = ValueTypeName | type[_T] | TypeAdapter[_T] | Codec[_T]
+"""Every accepted form of `value_type`, `receive_type` and `send_type`: `ValueType[T]` for values of type `T`.
+
+Bare, `ValueType` accepts every form. In generic code, `ValueType[T]` binds
+`T` from a class, an adapter or a codec, and typedws' functions accept it;
+a name such as `"text"` carries no type (write `str`, which means the same).
+"""
 
 
 def _check_size(frame: str | bytes, max_size: int) -> None:
@@ -161,7 +168,7 @@ class PydanticCodec(Codec[T]):
             self._validate_python: Callable[..., T] = adapter.validator.validate_python
             self._to_json: Callable[..., bytes] = adapter.serializer.to_json
         except PydanticUserError as error:
-            raise TypeError(f"cannot use {value_type!r} as a value type: {error}") from None
+            raise _not_validated(value_type, error) from None
         if _writes_nan_tokens(adapter.core_schema) or _writes_nan_tokens(getattr(adapter, "_config", None)):
             raise TypeError(
                 f"cannot use {value_type!r} as a value type: it sets ser_json_inf_nan='constants', which writes"
@@ -214,6 +221,19 @@ class PydanticCodec(Codec[T]):
         except PydanticSerializationError as error:
             raise TypeError(f"cannot send {type(value).__name__} as {self.name}: {error}") from None
         return data.decode()
+
+
+def _not_validated(value_type: object, error: PydanticUserError) -> TypeError:
+    """A one-line error for a type Pydantic refuses, saying what to write instead where that is known."""
+    refused = f"cannot use {display_name(value_type)} as a value type"
+    if error.code == "typed-dict-version":
+        return TypeError(f"{refused}: before Python 3.12, Pydantic needs `from typing_extensions import TypedDict`")
+    if error.code == "schema-for-unknown-type":
+        return TypeError(
+            f"{refused}: Pydantic cannot validate it; use a Pydantic model, a dataclass, a TypedDict"
+            " (from typing_extensions), a pydantic.TypeAdapter or a typedws.Codec"
+        )
+    return TypeError(f"{refused}: Pydantic cannot validate it ({error.message.splitlines()[0]})")
 
 
 def _writes_nan_tokens(schema: object) -> bool:
@@ -306,8 +326,8 @@ def _resolve(value_type: Any) -> Codec[Any]:
         raise TypeError(f"{value_type!r} is not a value type; expected {_ACCEPTED}")
     try:
         adapter: TypeAdapter[Any] = TypeAdapter(value_type)
-    except (PydanticSchemaGenerationError, PydanticUserError) as error:
-        raise TypeError(f"cannot use {value_type!r} as a value type: Pydantic cannot validate it ({error})") from None
+    except PydanticUserError as error:  # PydanticSchemaGenerationError included
+        raise _not_validated(value_type, error) from None
     codec = PydanticCodec(adapter)
     try:
         _CODECS[value_type] = codec

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from starlette import status
-from typing_extensions import NotRequired, TypedDict  # Pydantic validates these TypedDicts (in error replies)
 from starlette.websockets import WebSocketDisconnect
+from typing_extensions import NotRequired, TypedDict  # Pydantic validates these TypedDicts (in error replies)
 
 try:
     from starlette.websockets import WebSocketDisconnected
@@ -210,7 +211,7 @@ class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):
 
     def __init__(self, code: int, reason: str | None = None, *, action: str = "use") -> None:
         super().__init__(code, reason)
-        self.args = (f"cannot {action} the connection: it is closed (close code {code})",)
+        self.args: tuple[Any, ...] = (f"cannot {action} the connection: it is closed (close code {code})",)
 
 
 class SubscriptionOverflow(Exception):

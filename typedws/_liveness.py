@@ -14,7 +14,7 @@ import asyncio
 from typing import Literal
 
 import anyio
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.types import Message, Receive, Send
 
 from ._errors import IdleTimeout
@@ -22,7 +22,7 @@ from ._errors import IdleTimeout
 __all__ = ["Ping", "Pong", "answering_pings", "timing_out"]
 
 
-class Ping(BaseModel):
+class Ping(BaseModel, extra="forbid", frozen=True):
     """A client's heartbeat, `{"type": "ping"}`; the server answers with a `Pong` carrying the same `id`.
 
     Sent by a client every few seconds (fewer than the endpoint's
@@ -30,17 +30,13 @@ class Ping(BaseModel):
     the `Pong`, that the server is still there. It never reaches the handler.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     type: Literal["ping"] = "ping"
     id: str | int | None = None
     """Anything the client wants echoed (a counter or a timestamp, to measure the round trip)."""
 
 
-class Pong(BaseModel):
+class Pong(BaseModel, frozen=True):
     """The server's answer to a `Ping`, `{"type": "pong"}`, with the ping's `id` when it had one."""
-
-    model_config = ConfigDict(frozen=True)
 
     type: Literal["pong"] = "pong"
     id: str | int | None = Field(default=None, exclude_if=lambda id: id is None)

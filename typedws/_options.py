@@ -88,15 +88,15 @@ class RateLimit:
             raise ValueError(f"burst must be a positive number of seconds, got {burst!r}")
         if action not in ("close", "drop"):
             raise ValueError(f'action must be "close" or "drop", got {action!r}')
-        self.messages_per_second = messages_per_second
+        self.messages_per_second: float | None = messages_per_second
         """Messages per second a peer may send on average; `None` for no limit."""
-        self.bytes_per_second = bytes_per_second
+        self.bytes_per_second: float | None = bytes_per_second
         """Bytes per second (UTF-8 for text) a peer may send on average; `None` for no limit."""
-        self.burst = burst
+        self.burst: float = burst
         """How many seconds' worth of each rate a peer may send at once after a quiet spell."""
-        self.action = action
+        self.action: Literal["close", "drop"] = action
         """What a message over the limit does: `"close"` the connection with 1008, or `"drop"` the message."""
-        self.dropped = 0
+        self.dropped: int = 0
         """Messages dropped under `action="drop"`, over every connection using this limit."""
 
     def __repr__(self) -> str:

@@ -33,7 +33,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ._errors import MessageError
 
 if TYPE_CHECKING:
-    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.metrics import Counter, Histogram, MeterProvider, UpDownCounter
     from opentelemetry.trace import Span, Tracer, TracerProvider
     from opentelemetry.util.types import Attributes
 
@@ -71,30 +71,40 @@ class Telemetry:
         self.tracer: Tracer = trace.get_tracer("typedws", version("typedws"), tracer_provider)
         """Where the spans go."""
         meter = metrics.get_meter("typedws", version("typedws"), meter_provider)
-        self.open_connections = meter.create_up_down_counter(
+        self.open_connections: UpDownCounter = meter.create_up_down_counter(
             "typedws.connections.open", unit="{connection}", description="WebSocket connections open now"
         )
-        self.duration = meter.create_histogram(
+        """`typedws.connections.open`."""
+        self.duration: Histogram = meter.create_histogram(
             "typedws.connection.duration", unit="s", description="How long WebSocket connections lasted"
         )
-        self.received = meter.create_counter(
+        """`typedws.connection.duration`."""
+        self.received: Counter = meter.create_counter(
             "typedws.messages.received", unit="{message}", description="Messages received from peers"
         )
-        self.sent = meter.create_counter("typedws.messages.sent", unit="{message}", description="Messages sent to peers")
-        self.bytes_received = meter.create_counter(
+        """`typedws.messages.received`."""
+        self.sent: Counter = meter.create_counter(
+            "typedws.messages.sent", unit="{message}", description="Messages sent to peers"
+        )
+        """`typedws.messages.sent`."""
+        self.bytes_received: Counter = meter.create_counter(
             "typedws.bytes.received", unit="By", description="Bytes of the messages received (UTF-8 for text)"
         )
-        self.bytes_sent = meter.create_counter(
+        """`typedws.bytes.received`."""
+        self.bytes_sent: Counter = meter.create_counter(
             "typedws.bytes.sent", unit="By", description="Bytes of the messages sent (UTF-8 for text)"
         )
-        self.refused = meter.create_counter(
+        """`typedws.bytes.sent`."""
+        self.refused: Counter = meter.create_counter(
             "typedws.messages.refused",
             unit="{message}",
             description="Messages refused (invalid, too large, too fast, or an idle timeout), by close code",
         )
-        self.dropped = meter.create_counter(
+        """`typedws.messages.refused`, with the `close_code` of each refusal."""
+        self.dropped: Counter = meter.create_counter(
             "typedws.messages.dropped", unit="{message}", description="Messages dropped by a rate limit"
         )
+        """`typedws.messages.dropped`."""
 
 
 _default: Telemetry | None = None

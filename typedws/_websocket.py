@@ -9,7 +9,7 @@ from typing import Any, Generic, Literal, NoReturn, cast, overload
 
 from anyio import fail_after
 from anyio.lowlevel import checkpoint
-from pydantic import TypeAdapter
+from pydantic import GetCoreSchemaHandler, TypeAdapter
 from starlette import status
 from starlette.datastructures import URL, Address, Headers, QueryParams, State
 from starlette.requests import HTTPConnection
@@ -19,7 +19,7 @@ from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
 from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, stand_in_close, truncate_reason
-from ._codecs import EVENT, Codec, codec_for
+from ._codecs import EVENT, Codec, ValueType, codec_for
 from ._telemetry import Telemetry
 from ._errors import MessageError, WebSocketClosed, WebSocketDisconnect, WebSocketDisconnected
 from ._frames import event_of, frame_of
@@ -102,6 +102,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         "_sends_in_a_row",
     )
 
+    # BEGIN GENERATED OVERLOADS: WebSocket.__init__
     @overload
     def __init__(
         self: WebSocket[bytes, bytes],
@@ -113,7 +114,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # value_type="bytes"
     @overload
     def __init__(
         self: WebSocket[Any, Any],
@@ -125,7 +126,19 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # value_type="json"
+    @overload
+    def __init__(
+        self: WebSocket[Message, Message],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: Literal["event"],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # value_type="event"
     @overload
     def __init__(
         self: WebSocket[_V, _V],
@@ -137,7 +150,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # value_type=a type
     @overload
     def __init__(
         self: WebSocket[str, str],
@@ -149,7 +162,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["text"] | None = None,
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="text" (default), send_type="text" (default)
     @overload
     def __init__(
         self: WebSocket[str, bytes],
@@ -161,7 +174,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["text"] | None = None,
         send_type: Literal["bytes"],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="text" (default), send_type="bytes"
     @overload
     def __init__(
         self: WebSocket[str, Any],
@@ -173,7 +186,19 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["text"] | None = None,
         send_type: Literal["json"],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="text" (default), send_type="json"
+    @overload
+    def __init__(
+        self: WebSocket[str, Message],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: Literal["event"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="text" (default), send_type="event"
     @overload
     def __init__(
         self: WebSocket[str, _S],
@@ -185,7 +210,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["text"] | None = None,
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="text" (default), send_type=a type
     @overload
     def __init__(
         self: WebSocket[bytes, str],
@@ -197,7 +222,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["bytes"],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="bytes", send_type="text" (default)
     @overload
     def __init__(
         self: WebSocket[bytes, bytes],
@@ -209,7 +234,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["bytes"],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="bytes", send_type="bytes"
     @overload
     def __init__(
         self: WebSocket[bytes, Any],
@@ -221,7 +246,19 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["bytes"],
         send_type: Literal["json"],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="bytes", send_type="json"
+    @overload
+    def __init__(
+        self: WebSocket[bytes, Message],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["bytes"],
+        send_type: Literal["event"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="bytes", send_type="event"
     @overload
     def __init__(
         self: WebSocket[bytes, _S],
@@ -233,7 +270,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["bytes"],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="bytes", send_type=a type
     @overload
     def __init__(
         self: WebSocket[Any, str],
@@ -245,7 +282,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["json"],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="json", send_type="text" (default)
     @overload
     def __init__(
         self: WebSocket[Any, bytes],
@@ -257,7 +294,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["json"],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="json", send_type="bytes"
     @overload
     def __init__(
         self: WebSocket[Any, Any],
@@ -269,7 +306,19 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["json"],
         send_type: Literal["json"],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="json", send_type="json"
+    @overload
+    def __init__(
+        self: WebSocket[Any, Message],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["json"],
+        send_type: Literal["event"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="json", send_type="event"
     @overload
     def __init__(
         self: WebSocket[Any, _S],
@@ -281,7 +330,67 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: Literal["json"],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type="json", send_type=a type
+    @overload
+    def __init__(
+        self: WebSocket[Message, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["event"],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="event", send_type="text" (default)
+    @overload
+    def __init__(
+        self: WebSocket[Message, bytes],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["event"],
+        send_type: Literal["bytes"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="event", send_type="bytes"
+    @overload
+    def __init__(
+        self: WebSocket[Message, Any],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["event"],
+        send_type: Literal["json"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="event", send_type="json"
+    @overload
+    def __init__(
+        self: WebSocket[Message, Message],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["event"],
+        send_type: Literal["event"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="event", send_type="event"
+    @overload
+    def __init__(
+        self: WebSocket[Message, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["event"],
+        send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="event", send_type=a type
     @overload
     def __init__(
         self: WebSocket[_R, str],
@@ -293,7 +402,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type=a type, send_type="text" (default)
     @overload
     def __init__(
         self: WebSocket[_R, bytes],
@@ -305,7 +414,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type=a type, send_type="bytes"
     @overload
     def __init__(
         self: WebSocket[_R, Any],
@@ -317,7 +426,19 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["json"],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type=a type, send_type="json"
+    @overload
+    def __init__(
+        self: WebSocket[_R, Message],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
+        send_type: Literal["event"],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type=a type, send_type="event"
     @overload
     def __init__(
         self: WebSocket[_R, _S],
@@ -329,7 +450,56 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectionOptions],
-    ) -> None: ...
+    ) -> None: ...  # receive_type=a type, send_type=a type
+    @overload
+    def __init__(
+        self: WebSocket[_V, _V],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: ValueType[_V],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # value_type=ValueType (generic code)
+    @overload
+    def __init__(
+        self: WebSocket[_R, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type=ValueType (generic code), send_type="text" (default)
+    @overload
+    def __init__(
+        self: WebSocket[str, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type="text" (default), send_type=ValueType (generic code)
+    @overload
+    def __init__(
+        self: WebSocket[_R, _S],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectionOptions],
+    ) -> None: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
+    # END GENERATED OVERLOADS: WebSocket.__init__
     def __init__(
         self,
         scope: Scope,
@@ -353,21 +523,21 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
             receive_codec, send_codec = codec_for(receive_type), codec_for(send_type)
         else:
             receive_codec = send_codec = codec_for(value_type)
-        self.scope = scope
+        self.scope: Scope = scope
         """The ASGI connection scope."""
         self.receive_codec: Codec[InT] = receive_codec
         """The codec turning received frames into `InT` values."""
         self.send_codec: Codec[OutT] = send_codec
         """The codec turning `OutT` values into frames."""
-        self.caught_close_codes = (
+        self.caught_close_codes: frozenset[int] = (
             ALL_CLOSE_CODES if caught_close_codes is None else checked_caught_codes(caught_close_codes)
         )
         """Close codes of a peer's close that end `async with` and `async for` quietly (every code for `"all"`)."""
-        self.max_size = max_size if max_size is DEFAULT_MAX_SIZE else checked_max_size(max_size)
+        self.max_size: int | None = max_size if max_size is DEFAULT_MAX_SIZE else checked_max_size(max_size)
         """The largest message accepted, in bytes, or `None` for no limit."""
-        self.client_state = WebSocketState.CONNECTING
+        self.client_state: WebSocketState = WebSocketState.CONNECTING
         """Where the peer's side of the connection is."""
-        self.application_state = WebSocketState.CONNECTING
+        self.application_state: WebSocketState = WebSocketState.CONNECTING
         """Where the application's side of the connection is."""
         self._receive = receive
         self._send = send
@@ -406,8 +576,19 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         return len(self.scope)
 
     # A connection is one connection: compared and hashed by identity, not as the scope's mapping.
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return object.__hash__(self)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: GetCoreSchemaHandler) -> NoReturn:
+        """Refuse to be a Pydantic field: FastAPI asks for one when a typed handler lacks `@typedws.endpoint`."""
+        raise TypeError(
+            "typedws.WebSocket is a connection, not a value: a FastAPI handler that takes one needs"
+            " @typedws.endpoint (or @typedws.listener) under @app.websocket(...)"
+        )
 
     @property
     def _http(self) -> HTTPConnection:

@@ -16,8 +16,6 @@ from typing import Annotated, Any, Literal
 import anyio
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.applications import Starlette
-from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as websockets_connect
 from websockets.exceptions import ConnectionClosed
@@ -85,11 +83,6 @@ async def closed_with(client: ClientConnection) -> int:
             return closed.rcvd.code
 
 
-def app_of(endpoint: typedws.Endpoint[Any, Any]) -> Starlette:
-    """An app serving `endpoint` at `/` (uvicorn takes a bare endpoint for an app factory: see docs/handlers.md)."""
-    return Starlette(routes=[WebSocketRoute("/", endpoint)])
-
-
 @typedws.endpoint
 async def forwarder(ws: WebSocket[Note, Note]) -> None:
     """The two-task pattern of docs/hub.md: one task forwards values to the peer, the other reads the peer."""
@@ -112,7 +105,7 @@ async def forwarder(ws: WebSocket[Note, Note]) -> None:
 async def test_a_peer_that_stalls_then_sends_garbage_to_a_two_task_handler_gets_1007_and_no_error(
     ws_impl: str, garbage: str, debug_logs: pytest.LogCaptureFixture
 ) -> None:
-    with serve(app_of(forwarder), ws=ws_impl) as url:
+    with serve(forwarder, ws=ws_impl) as url:
         async with websockets_connect(url, max_queue=2) as client:  # stops reading once 2 messages wait
             await anyio.sleep(2)  # the server's sends back up meanwhile
             await client.send(garbage)
@@ -126,7 +119,7 @@ async def test_a_send_the_server_refuses_after_closing_by_itself_is_a_disconnect
     debug_logs: pytest.LogCaptureFixture,
 ) -> None:
     """wsproto closes by itself (1009) past uvicorn's own --ws-max-size, then refuses the app's next send."""
-    with serve(app_of(forwarder), ws="wsproto", ws_max_size=4096) as url:
+    with serve(forwarder, ws="wsproto", ws_max_size=4096) as url:
         async with websockets_connect(url) as client:
             await client.send(json.dumps({"user": "ana", "text": "hello"}))
             await client.send(json.dumps({"user": MARKER, "text": "x" * 10_000}))
@@ -157,7 +150,7 @@ BAD_INPUTS = {
 async def test_bad_input_is_refused_with_1007_and_never_quoted_in_a_log_record(
     ws_impl: str, message: Any, debug_logs: pytest.LogCaptureFixture
 ) -> None:
-    with serve(app_of(commands), ws=ws_impl) as url:
+    with serve(commands, ws=ws_impl) as url:
         async with websockets_connect(url) as client:
             await client.send(json.dumps(message))
             assert await closed_with(client) == 1007
@@ -182,7 +175,7 @@ async def test_a_frame_denser_in_arrays_and_objects_than_the_budget_is_refused_b
             async for _ in ws:
                 await ws.send("parsed")
 
-    with serve(app_of(anything), ws=ws_impl) as url:
+    with serve(anything, ws=ws_impl) as url:
         async with websockets_connect(url) as client:
             await client.send(frame)
             assert await closed_with(client) == 1007
@@ -196,7 +189,7 @@ async def test_brackets_inside_strings_do_not_count_against_the_budget(ws_impl: 
                 await ws.send(f"{len(value)} strings")
 
     frame = json.dumps(["[{[{" * 10] * 1000)  # about 45 KB, a third brackets, all in strings
-    with serve(app_of(anything), ws=ws_impl) as url:
+    with serve(anything, ws=ws_impl) as url:
         async with websockets_connect(url) as client:
             await client.send(frame)
             assert await client.recv() == "1000 strings"

@@ -80,7 +80,7 @@ PUBLIC = {
         "TestClient",
         "WebSocketTestSession",
     ],
-    "typedws.client": ["ClientWebSocket", "connect"],
+    "typedws.client": ["ClientOptions", "ClientWebSocket", "connect"],
     "typedws.hub": [
         "DEFAULT_HISTORY",
         "DEFAULT_QUEUE_BYTES",

@@ -1,8 +1,7 @@
-"""The typing contract of the typed client, `connect(...)` and `ClientWebSocket[In, Out]`, checked by mypy (never run).
+"""The typing contract of the typed client, `connect(...)` and `ClientWebSocket[In, Out]`.
 
 `In` is what the client receives (the server's `Out`), `Out` what it sends.
-Lines that must be mypy errors carry `# type: ignore[code]`; with
-`warn_unused_ignores`, a line that stops failing is an error too.
+Lines that must be errors carry an ignore for each checker (see `tests/typing`).
 """
 
 from __future__ import annotations
@@ -43,15 +42,18 @@ def connect_forms(codec: Codec[Chat]) -> None:
 
 def options() -> None:
     connect(URL, value_type=Chat, max_size=None, caught_close_codes=(1000, 4000), additional_headers={"x": "y"})
-    connect(URL, max_size="big")  # type: ignore[call-overload]
-    connect(URL, caught_close_codes=1000)  # type: ignore[call-overload]
+    connect(URL, open_timeout=5, ping_interval=None, subprotocols=["chat"], compression=None, proxy=None)
+    connect(URL, open_timout=5)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    connect(URL, open_timeout="5s")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+    connect(URL, max_size="big")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+    connect(URL, caught_close_codes=1000)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
 
 
 def misuse() -> None:
-    connect(URL, value_type="xml")  # type: ignore[call-overload]
-    connect(URL, receive_type="binary", send_type=Chat)  # type: ignore[call-overload]
-    connect(URL, value_type=Chat, send_type=Event)  # type: ignore[call-overload]
-    connect(URL, value_type=5)  # type: ignore[call-overload]
+    connect(URL, value_type="xml")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
+    connect(URL, receive_type="binary", send_type=Chat)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
+    connect(URL, value_type=Chat, send_type=Event)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
+    connect(URL, value_type=5)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
 
 
 async def messages() -> None:
@@ -59,7 +61,7 @@ async def messages() -> None:
         assert_type(ws, ClientWebSocket[Event, Cmd])
         assert_type(await ws.receive(), Event)
         await ws.send(Cmd())
-        await ws.send(Event())  # type: ignore[arg-type]
+        await ws.send(Event())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
         async for message in ws:
             assert_type(message, Event)
         assert_type(ws.accepted_subprotocol, str | None)
@@ -67,11 +69,11 @@ async def messages() -> None:
 
     async with connect(URL) as text:
         assert_type(await text.receive(), str)
-        await text.send(b"raw")  # type: ignore[arg-type]
+        await text.send(b"raw")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
     async with connect(URL, value_type="bytes") as raw:
         assert_type(await raw.receive(), bytes)
-        await raw.send("text")  # type: ignore[arg-type]
+        await raw.send("text")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
     async with connect(URL, value_type="json") as loose:
         assert_type(await loose.receive(), Any)
@@ -80,5 +82,5 @@ async def messages() -> None:
 
 def variance(ws: ClientWebSocket[Cmd, Event]) -> None:
     receives_anything: ClientWebSocket[object, Event] = ws
-    wrong: ClientWebSocket[Event, Event] = ws  # type: ignore[assignment]
+    wrong: ClientWebSocket[Event, Event] = ws  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
     del receives_anything, wrong

@@ -61,8 +61,8 @@ async def server_side(ws: WebSocket[GetRoom | Note, Room | NoSuchRoom | Ping | N
         async for message in client:
             assert_type(message, GetRoom | Note)
         await client.send(Note(text="hi"))
-        await client.send(Pong(n=1))  # type: ignore[arg-type]
-        await client.request(Note(text="hi"))  # type: ignore[arg-type]
+        await client.send(Pong(n=1))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+        await client.request(Note(text="hi"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 
 async def client_side() -> None:
@@ -76,7 +76,7 @@ async def client_side() -> None:
             except RequestError as error:
                 assert_type(error.code, str)
             except RequestTimeout as timeout:
-                assert_type(timeout, TimeoutError)  # type: ignore[assert-type]
+                assert_type(timeout, TimeoutError)  # type: ignore[assert-type]  # pyright: ignore[reportAssertTypeFailure]
                 assert isinstance(timeout, TimeoutError)
 
 
@@ -96,7 +96,7 @@ def sync_test_session() -> None:
             assert_type(server, SyncPeer[Room | Ping, GetRoom])
             assert_type(server.request(GetRoom(name="lobby")), Room | NoSuchRoom)
             assert_type(server.receive(), Room | Ping)
-            server.send(Note(text="hi"))  # type: ignore[arg-type]
+            server.send(Note(text="hi"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 
 async def get_room(request: GetRoom) -> Room | NoSuchRoom:
@@ -109,4 +109,4 @@ async def join(request: GetRoom, peer: Peer[Any, Any]) -> Room:
 
 def routes() -> None:
     assert_type(typedws.responder(get_room, concurrency=4, correlation_field="ref"), Responder)
-    typedws.responder(get_room, concurrency="many")  # type: ignore[arg-type]
+    typedws.responder(get_room, concurrency="many")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]

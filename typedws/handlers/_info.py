@@ -30,10 +30,10 @@ class EndpointInfo:
     """The handler's docstring, cleaned (`inspect.cleandoc`), or `None`."""
     kind: Literal["endpoint", "listener", "responder"]
     """`"endpoint"` for `typedws.endpoint`, `"listener"` for `typedws.listener`, `"responder"` for `typedws.responder`."""
-    receive_codec: Codec[Any]
+    receive_codec: Codec[object]
     """How messages from the peer are decoded (client → server)."""
-    send_codec: Codec[Any]
-    """How messages to the peer are encoded (server → client)."""
+    send_codec: Codec[object]
+    """How messages to the peer are encoded (server → client); it refuses values of other types (`TypeError`)."""
     caught_close_codes: frozenset[int]
     """Close codes of disconnects that end the handler quietly."""
     max_size: int | None
@@ -44,17 +44,17 @@ class EndpointInfo:
     """Whether the endpoint answers the client's `Ping` messages with `Pong`s (`heartbeat=True`)."""
 
     @property
-    def receive_type(self) -> Any:
-        """The type of received values: `str`, `bytes`, `Any` for `"json"`, or the declared type."""
+    def receive_type(self) -> object:
+        """The type of received values: `str`, `bytes`, `Any` for `"json"`, or the declared type (form)."""
         return _python_type(self.receive_codec)
 
     @property
-    def send_type(self) -> Any:
-        """The type of sent values: `str`, `bytes`, `Any` for `"json"`, or the declared type."""
+    def send_type(self) -> object:
+        """The type of sent values: `str`, `bytes`, `Any` for `"json"`, or the declared type (form)."""
         return _python_type(self.send_codec)
 
 
-def _python_type(codec: Codec[Any]) -> Any:
+def _python_type(codec: Codec[object]) -> object:
     if isinstance(codec, PydanticCodec):
         return Any if codec.name == "json" else codec.value_type
     return str if codec.name == "text" else bytes

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import functools
 import inspect
+import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
-from typing_extensions import TypeVar, Unpack
+from typing_extensions import Self, TypeVar, Unpack
 
 from .._codecs import Codec
 from .._correlation import DEFAULT_CORRELATION_FIELD
@@ -30,6 +33,14 @@ InT = TypeVar("InT", covariant=True)
 OutT = TypeVar("OutT", contravariant=True)
 
 
+
+def mark_coroutine_function(function: Callable[..., object]) -> None:
+    """Let `function`, which returns a coroutine, pass for an `async def` with `inspect` and `asyncio`."""
+    if sys.version_info >= (3, 12):
+        inspect.markcoroutinefunction(function)
+    else:  # the marker asyncio.iscoroutinefunction looks for before 3.12
+        setattr(function, "_is_coroutine", getattr(asyncio.coroutines, "_is_coroutine"))  # noqa: B009, B010
+
 class TypedRoute(Generic[InT, OutT]):
     """The ASGI and FastAPI face shared by `Endpoint` and `Listener`."""
 
@@ -37,6 +48,14 @@ class TypedRoute(Generic[InT, OutT]):
     """What the endpoint receives and sends, its options and its docstring."""
     __name__: str
     """The handler's name (Starlette names routes after it)."""
+    __qualname__: str
+    """The handler's qualified name."""
+    __wrapped__: Callable[..., Awaitable[object]]
+    """The handler (bound to its instance, for a method's endpoint reached through one)."""
+    _method: bool = False
+    """Whether the handler is a method: the endpoint then serves through an instance (`room.chat`)."""
+    _instance: object = None
+    """The instance a method endpoint is bound to."""
 
     def _bind(
         self,
@@ -47,12 +66,14 @@ class TypedRoute(Generic[InT, OutT]):
         send_codec: Codec[OutT],
         parameter: str,
         framework_signature: inspect.Signature,
+        method: bool = False,
         correlation_field: str = DEFAULT_CORRELATION_FIELD,
         name: str | None = None,
         description: str | None = None,
         **options: Unpack[ConnectionOptions],
     ) -> None:
         """Take the handler's name and docstring (or `name` and `description`), options and codecs."""
+        self._method = method
         self._caught_close_codes = checked_caught_codes(options.get("caught_close_codes"))
         self._max_size = checked_max_size(options.get("max_size", DEFAULT_MAX_SIZE))
         self._connection_options = checked_production_options(options)
@@ -69,8 +90,9 @@ class TypedRoute(Generic[InT, OutT]):
             name=self.__name__,
             description=inspect.cleandoc(self.__doc__) if self.__doc__ else None,
             kind=kind,
-            receive_codec=receive_codec,
-            send_codec=send_codec,
+            # The info describes any endpoint: its codecs are known to carry objects (Codec is invariant).
+            receive_codec=cast("Codec[object]", receive_codec),
+            send_codec=cast("Codec[object]", send_codec),
             caught_close_codes=self._caught_close_codes,
             max_size=self._max_size,
             correlation_field=correlation_field,
@@ -84,12 +106,53 @@ class TypedRoute(Generic[InT, OutT]):
         info = self.info
         return f"<typedws {info.kind} {info.name} receive={info.receive_codec.name} send={info.send_codec.name}>"
 
-    @overload
-    async def __call__(self, scope: Scope, receive: Receive, send: Send, /) -> None: ...
-    @overload
-    async def __call__(self, /, **arguments: Any) -> None: ...
-    async def __call__(self, /, *asgi: Any, **arguments: Any) -> None:
-        """Serve one connection: as an ASGI app `(scope, receive, send)`, or as FastAPI calls it (keywords)."""
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> Self:
+        """The endpoint of a method, reached through an instance: it serves that instance's method.
+
+        As a function in a class body becomes a bound method; an endpoint of
+        a plain function is returned as it is.
+        """
+        if instance is None or not self._method:
+            return self
+        bound = copy.copy(self)
+        bound._instance = instance
+        bound.__wrapped__ = bound._bound_to(instance)
+        return bound
+
+    def _bound_to(self, instance: object) -> Callable[..., Awaitable[object]]:
+        """Bind the handler (and hooks) of this copy to `instance`; return the bound handler."""
+        raise NotImplementedError
+
+    def _check_bound(self) -> None:
+        if self._method and self._instance is None:
+            owner = self.__qualname__.rpartition(".")[0]
+            raise TypeError(
+                f"{self.__qualname__}() is a method: route the endpoint of an instance,"
+                f" such as `{owner}().{self.__name__}`, not the class's"
+            )
+
+    if TYPE_CHECKING:  # the face type checkers see: an ASGI app (FastAPI's keyword calls are no use to anyone else)
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send, /) -> None:
+            """Serve one connection, as an ASGI app."""
+
+    else:
+
+        def __call__(self, /, *asgi, **arguments):
+            """Serve one connection: as an ASGI app `(scope, receive, send)`, or as FastAPI calls it (keywords).
+
+            A plain function returning the coroutine, so that a call with no
+            arguments fails at once: uvicorn, given an endpoint as its app,
+            calls it so to tell an app from an app factory.
+            """
+            if not asgi and not arguments:
+                raise TypeError(f"{self.__qualname__} is an ASGI app: call it with (scope, receive, send)")
+            return self._call(asgi, arguments)
+
+        mark_coroutine_function(__call__)
+
+    async def _call(self, asgi: tuple[Any, ...], arguments: dict[str, Any]) -> None:
+        self._check_bound()
         if not arguments:
             scope, receive, send = asgi
             if scope["type"] != "websocket":  # served as a whole app rather than through a route
@@ -101,7 +164,8 @@ class TypedRoute(Generic[InT, OutT]):
         if not isinstance(websocket, StarletteWebSocket):
             raise TypeError(f"{self.info.name} expects a starlette WebSocket as {self._parameter!r}")
         # Built on the raw ASGI callables: Starlette's per-message state tracking is redundant here.
-        ws = self._connect(websocket.scope, websocket._receive, websocket._send)
+        receive, send = websocket._receive, websocket._send  # pyright: ignore[reportPrivateUsage]
+        ws = self._connect(websocket.scope, receive, send)
         # A dependency may have accepted the connection already.
         ws.client_state = websocket.client_state
         ws.application_state = websocket.application_state

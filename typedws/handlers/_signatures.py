@@ -11,7 +11,7 @@ from typing import Any
 from starlette.websockets import WebSocket as StarletteWebSocket
 
 from .._codecs import Codec, codec_for
-from .._typing import is_none, unwrap, without_none
+from .._typing import display_name, is_none, unwrap, without_none
 from .._websocket import WebSocket
 
 __all__ = ["EndpointSignature", "ListenerSignature", "read_endpoint", "read_listener"]
@@ -28,9 +28,12 @@ class EndpointSignature:
     send_codec: Codec[Any]
     """The codec of `Out`."""
     framework_signature: inspect.Signature
-    """The handler's signature with the connection annotated as Starlette's `WebSocket`, for FastAPI."""
-    other_required: tuple[str, ...]
-    """Parameters besides the connection that have no default (only FastAPI can fill them)."""
+    """The handler's signature as FastAPI sees it: the connection a Starlette `WebSocket`, a method's `self` left out."""
+    others: tuple[inspect.Parameter, ...]
+    """The parameters besides the connection (and a method's `self`), annotations resolved: FastAPI fills them,
+    Starlette only those its route's path provides."""
+    method: bool
+    """Whether the handler is a method, to be bound to the instance its endpoint is reached through."""
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,17 @@ class ListenerSignature:
     receive_codec: Codec[Any]
     """The codec of the message parameter's type."""
     send_codec: Codec[Any]
-    """The codec of the return type without `None` (text when it is just `None`)."""
+    """The codec of the replies: the return type without `None`, else the connection's `Out`, else text."""
     takes_websocket: bool
-    """Whether `on_message` takes the connection as a second argument."""
+    """Whether `on_message` takes the connection after the message."""
+    method: bool
+    """Whether `on_message` is a method, to be bound to the instance its listener is reached through."""
+
+
+def defined_in_class(function: Callable[..., object]) -> bool:
+    """Whether `function` was written in a class body (a method), as its qualified name says: `Room.chat`."""
+    parts = getattr(function, "__qualname__", "").split(".")
+    return len(parts) > 1 and parts[-2] != "<locals>"
 
 
 def read_endpoint(handler: Callable[..., Any]) -> EndpointSignature:
@@ -71,47 +82,76 @@ def read_endpoint(handler: Callable[..., Any]) -> EndpointSignature:
     receive_arg, send_arg = _websocket_args(hints[connection.name])
     receive_codec = _codec(receive_arg, f"{name}: the receive type of {connection.name!r}")
     send_codec = _codec(send_arg, f"{name}: the send type of {connection.name!r}")
+    parameters = list(signature.parameters.values())
+    # A method's `self` comes before the connection; an endpoint reached through an instance binds it.
+    method = defined_in_class(handler) and parameters[0] is not connection
+    if method:
+        del parameters[0]
     parameters = [
         p.replace(annotation=StarletteWebSocket if p is connection else hints.get(p.name, p.annotation))
-        for p in signature.parameters.values()
+        for p in parameters
     ]
-    other_required = tuple(
-        p.name
-        for p in signature.parameters.values()
-        if p is not connection and p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    )
     return EndpointSignature(
         parameter=connection.name,
         receive_codec=receive_codec,
         send_codec=send_codec,
         framework_signature=signature.replace(parameters=parameters, return_annotation=None),
-        other_required=other_required,
+        others=tuple(
+            p for p in parameters if p.name != connection.name and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ),
+        method=method,
     )
 
 
 def read_listener(on_message: Callable[..., Any]) -> ListenerSignature:
-    """Resolve the codecs of `async def on_message(msg: In[, ws]) -> Out | None`.
+    """Resolve the codecs of `async def on_message(msg: In[, ws: WebSocket[In, Out]]) -> Out | None`.
 
-    The receive type is the first parameter's annotation; the send type is the
-    return annotation without `None` (`"text"` when it is just `None`).
-    Raises `TypeError` for anything else.
+    The receive type is the message parameter's annotation; the send type is
+    the return annotation without `None`, or, for `-> None`, the connection's
+    `Out` when it is annotated, else `"text"`. A method (`self` first) is
+    bound when its listener is reached through an instance. Raises
+    `TypeError` for anything else, and for a connection annotated with other
+    types than the message and the return annotation say.
     """
     name = _describe(on_message)
     signature, hints = _inspect(on_message, name)
     parameters = [p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(parameters) not in (1, 2) or len(parameters) != len(signature.parameters):
-        raise TypeError(f"{name} must take the message and, optionally, the connection: `(msg: In[, ws])`")
-    message = parameters[0]
+    method = defined_in_class(on_message)
+    own = parameters[1:] if method else parameters  # without a method's `self`
+    shape = "(self, msg: In[, ws])" if method else "(msg: In[, ws])"
+    if len(parameters) != len(signature.parameters) or len(own) not in (1, 2):
+        raise TypeError(f"{name} must take the message and, optionally, the connection: `{shape}`")
+    message, *connection = own
+    if _is_websocket(hints.get(message.name)) or unwrap(hints.get(message.name)) is StarletteWebSocket:
+        raise TypeError(f"{name} takes the connection first; a listener takes the message first: `{shape}`")
     if message.name not in hints:
         raise TypeError(f"{name}: annotate the message parameter {message.name!r} with the type of received messages")
     if "return" not in hints:
         raise TypeError(f"{name}: annotate the return type with the type of replies, e.g. `-> Event | None`")
-    reply = without_none(hints["return"])
+    receive_type, reply = hints[message.name], without_none(hints["return"])
+    send_type: Any = "text" if is_none(reply) else reply
+    if connection and connection[0].name in hints:
+        send_type = _check_connection(name, hints[connection[0].name], receive_type, None if is_none(reply) else reply)
     return ListenerSignature(
-        receive_codec=_codec(hints[message.name], f"{name}: the type of {message.name!r}"),
-        send_codec=codec_for("text") if is_none(reply) else _codec(reply, f"{name}: the return type"),
-        takes_websocket=len(parameters) == 2,
+        receive_codec=_codec(receive_type, f"{name}: the type of {message.name!r}"),
+        send_codec=_codec(send_type, f"{name}: the return type"),
+        takes_websocket=bool(connection),
+        method=method,
     )
+
+
+def _check_connection(name: str, annotation: Any, receive_type: Any, reply: Any) -> Any:
+    """The connection's `Out`, once its annotation is known to agree with the message's type and the reply's."""
+    if not _is_websocket(annotation):
+        raise TypeError(f"{name}: annotate the connection as `WebSocket[In, Out]`, not {display_name(annotation)}")
+    receive_arg, send_arg = _websocket_args(annotation)
+    if unwrap(receive_arg) != unwrap(receive_type) or (reply is not None and unwrap(send_arg) != unwrap(reply)):
+        expected = f"WebSocket[{display_name(receive_type)}, {'...' if reply is None else display_name(reply)}]"
+        annotated = f"WebSocket[{display_name(receive_arg)}, {display_name(send_arg)}]"
+        raise TypeError(
+            f"{name}: the connection is annotated {annotated}, but the message and return types make it {expected}"
+        )
+    return send_arg
 
 
 def _describe(handler: Callable[..., Any]) -> str:
@@ -134,10 +174,8 @@ def _is_websocket(tp: Any) -> bool:
 
 
 def _websocket_args(tp: Any) -> tuple[Any, Any]:
-    tp = unwrap(tp)
-    if tp is WebSocket:
-        return str, str
-    receive_arg, send_arg = typing.get_args(tp)
+    """`In` and `Out` of a `WebSocket[...]` annotation; an omitted one is the default, `str` (`WebSocket[Cmd]`)."""
+    receive_arg, send_arg, *_ = (*typing.get_args(unwrap(tp)), str, str)
     return receive_arg, send_arg
 
 

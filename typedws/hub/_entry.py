@@ -27,12 +27,12 @@ class Entry(Generic[T]):
     def __init__(self, value: T, position: str | None, size: int) -> None:
         self.value: T = value
         """The validated value."""
-        self.position = position
+        self.position: str | None = position
         """The entry's position in its stream (`"1700000000000-0"`), or `None` for a topic's message.
 
         Pass it as `after=` to a later subscription to resume after this entry.
         """
-        self.size = size
+        self.size: int = size
         """The size of the message that carried the value, in bytes."""
         self._frames: dict[Codec[Any], str | bytes] = {}
 

@@ -70,7 +70,7 @@ class Forwarding(Subscriber, Generic[T]):
         overflow: OverflowPolicy,
     ) -> None:
         super().__init__(topic, queue_size, queue_bytes, overflow)
-        self.ws = ws
+        self.ws: WebSocket[object, T] = ws
         """The connection the values go to."""
         self._send_codec: Codec[Any] = ws.send_codec
         self._state: Literal["new", "open", "ended"] = "new"

@@ -66,15 +66,15 @@ class Hub:
         recovery_timeout: float = DEFAULT_RECOVERY_TIMEOUT,
     ) -> None:
         self._make_backend = backend_for(url)  # an unknown scheme or a missing client library fails here
-        self.url = redacted(url)
+        self.url: str = redacted(url)
         """The broker's URL, without its password."""
-        self.queue_size = checked_bound("queue_size", queue_size)
+        self.queue_size: int = checked_bound("queue_size", queue_size)
         """The default number of values a subscriber may fall behind."""
-        self.queue_bytes = checked_bound("queue_bytes", queue_bytes)
+        self.queue_bytes: int = checked_bound("queue_bytes", queue_bytes)
         """The default number of bytes of messages a subscriber may fall behind."""
         self.overflow: OverflowPolicy = checked_overflow(overflow)
         """The default overflow policy of a subscriber's queue."""
-        self.max_size = checked_max_size(max_size)
+        self.max_size: int | None = checked_max_size(max_size)
         """The default largest message of a topic, in bytes (`None`: no limit)."""
         if not recovery_timeout > 0:
             raise ValueError(f"recovery_timeout must be a positive number of seconds, got {recovery_timeout!r}")

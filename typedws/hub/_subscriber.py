@@ -23,9 +23,9 @@ class Subscriber:
     __slots__ = ("topic", "complete", "_queue")
 
     def __init__(self, topic: Topic[Any] | Stream[Any], queue_size: int, queue_bytes: int, overflow: OverflowPolicy):
-        self.topic = topic
+        self.topic: Topic[Any] | Stream[Any] = topic
         """The topic (or stream)."""
-        self.complete = True
+        self.complete: bool = True
         """Whether every value since the start has reached the subscriber (see `Subscription.complete`)."""
         self._queue = Queue(queue_size, queue_bytes, overflow)
 

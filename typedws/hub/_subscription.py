@@ -52,7 +52,7 @@ class Subscription(Subscriber, Generic[Y]):
         entries: bool = False,
     ) -> None:
         super().__init__(topic, queue_size, queue_bytes, overflow)
-        self.after = after
+        self.after: str | None = after
         """For a stream: the position the subscription starts after (`None`: the entries appended from now on)."""
         self.position: str | None = after
         """For a stream: the position of the last entry taken (resume after it with `after=`); at first, `after`."""
@@ -104,7 +104,7 @@ class Subscription(Subscriber, Generic[Y]):
         self._state = "open"
         if self.after is not None and start is not None:
             try:
-                self.complete = not await hub._trimmed_after(self.topic.name, self.after)
+                self.complete: bool = not await hub._trimmed_after(self.topic.name, self.after)
             except BaseException:
                 await self.__aexit__(None, None, None)
                 raise

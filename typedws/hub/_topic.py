@@ -28,13 +28,13 @@ class _Named(Generic[T]):
     __slots__ = ("hub", "name", "codec", "max_size")
 
     def __init__(self, hub: Hub, name: str, codec: Codec[T], max_size: int | None) -> None:
-        self.hub = hub
+        self.hub: Hub = hub
         """The hub it lives on."""
-        self.name = name
+        self.name: str = name
         """Its name: the broker's channel (topic) or key (stream)."""
-        self.codec = codec
+        self.codec: Codec[T] = codec
         """The codec that turns values into messages and back."""
-        self.max_size = max_size
+        self.max_size: int | None = max_size
         """The largest message published or delivered, in bytes (`None`: no limit); larger ones are refused."""
 
     def __repr__(self) -> str:
@@ -122,7 +122,7 @@ class Stream(_Named[T]):
 
     def __init__(self, hub: Hub, name: str, codec: Codec[T], max_size: int | None, history: int) -> None:
         super().__init__(hub, name, codec, max_size)
-        self.history = history
+        self.history: int = history
         """How many values the stream keeps, at least (Redis trims whole blocks of entries, so it may keep more)."""
 
     async def publish(self, value: T) -> str:

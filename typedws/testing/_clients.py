@@ -12,7 +12,7 @@ from starlette import testclient as starlette_testclient
 from starlette.types import ASGIApp, Scope
 from typing_extensions import Self, TypeVar, Unpack
 
-from .._codecs import Codec, codecs_for
+from .._codecs import Codec, ValueType, codecs_for
 from ._lifespan import Lifespan
 from ._sessions import AsyncWebSocketTestSession, ConnectOptions, WebSocketTestSession
 
@@ -33,7 +33,7 @@ class TestClient(starlette_testclient.TestClient):
 
     __test__ = False
 
-    # The typed sessions are not Starlette's: this override changes the signature on purpose.
+    # BEGIN GENERATED OVERLOADS: TestClient.websocket_connect
     @overload  # type: ignore[override]
     def websocket_connect(
         self,
@@ -43,7 +43,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[bytes, bytes]: ...
+    ) -> WebSocketTestSession[bytes, bytes]: ...  # value_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -53,7 +53,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[Any, Any]: ...
+    ) -> WebSocketTestSession[Any, Any]: ...  # value_type="json"
     @overload
     def websocket_connect(
         self,
@@ -63,7 +63,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[_V, _V]: ...
+    ) -> WebSocketTestSession[_V, _V]: ...  # value_type=a type
     @overload
     def websocket_connect(
         self,
@@ -73,7 +73,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["text"] | None = None,
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[str, str]: ...
+    ) -> WebSocketTestSession[str, str]: ...  # receive_type="text" (default), send_type="text" (default)
     @overload
     def websocket_connect(
         self,
@@ -83,7 +83,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["text"] | None = None,
         send_type: Literal["bytes"],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[str, bytes]: ...
+    ) -> WebSocketTestSession[str, bytes]: ...  # receive_type="text" (default), send_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -93,7 +93,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["text"] | None = None,
         send_type: Literal["json"],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[str, Any]: ...
+    ) -> WebSocketTestSession[str, Any]: ...  # receive_type="text" (default), send_type="json"
     @overload
     def websocket_connect(
         self,
@@ -103,7 +103,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["text"] | None = None,
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[str, _S]: ...
+    ) -> WebSocketTestSession[str, _S]: ...  # receive_type="text" (default), send_type=a type
     @overload
     def websocket_connect(
         self,
@@ -113,7 +113,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["bytes"],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[bytes, str]: ...
+    ) -> WebSocketTestSession[bytes, str]: ...  # receive_type="bytes", send_type="text" (default)
     @overload
     def websocket_connect(
         self,
@@ -123,7 +123,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["bytes"],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[bytes, bytes]: ...
+    ) -> WebSocketTestSession[bytes, bytes]: ...  # receive_type="bytes", send_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -133,7 +133,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["bytes"],
         send_type: Literal["json"],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[bytes, Any]: ...
+    ) -> WebSocketTestSession[bytes, Any]: ...  # receive_type="bytes", send_type="json"
     @overload
     def websocket_connect(
         self,
@@ -143,7 +143,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["bytes"],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[bytes, _S]: ...
+    ) -> WebSocketTestSession[bytes, _S]: ...  # receive_type="bytes", send_type=a type
     @overload
     def websocket_connect(
         self,
@@ -153,7 +153,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["json"],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[Any, str]: ...
+    ) -> WebSocketTestSession[Any, str]: ...  # receive_type="json", send_type="text" (default)
     @overload
     def websocket_connect(
         self,
@@ -163,7 +163,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["json"],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[Any, bytes]: ...
+    ) -> WebSocketTestSession[Any, bytes]: ...  # receive_type="json", send_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -173,7 +173,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["json"],
         send_type: Literal["json"],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[Any, Any]: ...
+    ) -> WebSocketTestSession[Any, Any]: ...  # receive_type="json", send_type="json"
     @overload
     def websocket_connect(
         self,
@@ -183,7 +183,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: Literal["json"],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[Any, _S]: ...
+    ) -> WebSocketTestSession[Any, _S]: ...  # receive_type="json", send_type=a type
     @overload
     def websocket_connect(
         self,
@@ -193,7 +193,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[_R, str]: ...
+    ) -> WebSocketTestSession[_R, str]: ...  # receive_type=a type, send_type="text" (default)
     @overload
     def websocket_connect(
         self,
@@ -203,7 +203,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[_R, bytes]: ...
+    ) -> WebSocketTestSession[_R, bytes]: ...  # receive_type=a type, send_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -213,7 +213,7 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["json"],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[_R, Any]: ...
+    ) -> WebSocketTestSession[_R, Any]: ...  # receive_type=a type, send_type="json"
     @overload
     def websocket_connect(
         self,
@@ -223,9 +223,49 @@ class TestClient(starlette_testclient.TestClient):
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
-    ) -> WebSocketTestSession[_R, _S]: ...
-
+    ) -> WebSocketTestSession[_R, _S]: ...  # receive_type=a type, send_type=a type
+    @overload
     def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: ValueType[_V],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[_V, _V]: ...  # value_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[_R, str]: ...  # receive_type=ValueType (generic code), send_type="text" (default)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[str, _S]: ...  # receive_type="text" (default), send_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> WebSocketTestSession[_R, _S]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
+    # END GENERATED OVERLOADS: TestClient.websocket_connect
+    def websocket_connect(  # pyright: ignore[reportIncompatibleMethodOverride]
         self,
         url: str,
         *,
@@ -265,7 +305,7 @@ class AsyncTestClient:
         """The ASGI app under test."""
         self.root_path = root_path
         """The ASGI `root_path` of every connection's scope."""
-        self.headers = dict(headers or {})
+        self.headers: dict[str, str] = dict(headers or {})
         """Headers sent with every handshake."""
         self.client = client
         """The client's `(host, port)` the app sees."""
@@ -288,6 +328,7 @@ class AsyncTestClient:
         if lifespan is not None:
             await lifespan.stop()
 
+    # BEGIN GENERATED OVERLOADS: AsyncTestClient.websocket_connect
     @overload
     def websocket_connect(
         self,
@@ -297,7 +338,7 @@ class AsyncTestClient:
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[bytes, bytes]: ...
+    ) -> AsyncWebSocketTestSession[bytes, bytes]: ...  # value_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -307,7 +348,7 @@ class AsyncTestClient:
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[Any, Any]: ...
+    ) -> AsyncWebSocketTestSession[Any, Any]: ...  # value_type="json"
     @overload
     def websocket_connect(
         self,
@@ -317,7 +358,7 @@ class AsyncTestClient:
         receive_type: None = None,
         send_type: None = None,
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[_V, _V]: ...
+    ) -> AsyncWebSocketTestSession[_V, _V]: ...  # value_type=a type
     @overload
     def websocket_connect(
         self,
@@ -327,7 +368,7 @@ class AsyncTestClient:
         receive_type: Literal["text"] | None = None,
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[str, str]: ...
+    ) -> AsyncWebSocketTestSession[str, str]: ...  # receive_type="text" (default), send_type="text" (default)
     @overload
     def websocket_connect(
         self,
@@ -337,7 +378,7 @@ class AsyncTestClient:
         receive_type: Literal["text"] | None = None,
         send_type: Literal["bytes"],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[str, bytes]: ...
+    ) -> AsyncWebSocketTestSession[str, bytes]: ...  # receive_type="text" (default), send_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -347,7 +388,7 @@ class AsyncTestClient:
         receive_type: Literal["text"] | None = None,
         send_type: Literal["json"],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[str, Any]: ...
+    ) -> AsyncWebSocketTestSession[str, Any]: ...  # receive_type="text" (default), send_type="json"
     @overload
     def websocket_connect(
         self,
@@ -357,7 +398,7 @@ class AsyncTestClient:
         receive_type: Literal["text"] | None = None,
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[str, _S]: ...
+    ) -> AsyncWebSocketTestSession[str, _S]: ...  # receive_type="text" (default), send_type=a type
     @overload
     def websocket_connect(
         self,
@@ -367,7 +408,7 @@ class AsyncTestClient:
         receive_type: Literal["bytes"],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[bytes, str]: ...
+    ) -> AsyncWebSocketTestSession[bytes, str]: ...  # receive_type="bytes", send_type="text" (default)
     @overload
     def websocket_connect(
         self,
@@ -377,7 +418,7 @@ class AsyncTestClient:
         receive_type: Literal["bytes"],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[bytes, bytes]: ...
+    ) -> AsyncWebSocketTestSession[bytes, bytes]: ...  # receive_type="bytes", send_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -387,7 +428,7 @@ class AsyncTestClient:
         receive_type: Literal["bytes"],
         send_type: Literal["json"],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[bytes, Any]: ...
+    ) -> AsyncWebSocketTestSession[bytes, Any]: ...  # receive_type="bytes", send_type="json"
     @overload
     def websocket_connect(
         self,
@@ -397,7 +438,7 @@ class AsyncTestClient:
         receive_type: Literal["bytes"],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[bytes, _S]: ...
+    ) -> AsyncWebSocketTestSession[bytes, _S]: ...  # receive_type="bytes", send_type=a type
     @overload
     def websocket_connect(
         self,
@@ -407,7 +448,7 @@ class AsyncTestClient:
         receive_type: Literal["json"],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[Any, str]: ...
+    ) -> AsyncWebSocketTestSession[Any, str]: ...  # receive_type="json", send_type="text" (default)
     @overload
     def websocket_connect(
         self,
@@ -417,7 +458,7 @@ class AsyncTestClient:
         receive_type: Literal["json"],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[Any, bytes]: ...
+    ) -> AsyncWebSocketTestSession[Any, bytes]: ...  # receive_type="json", send_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -427,7 +468,7 @@ class AsyncTestClient:
         receive_type: Literal["json"],
         send_type: Literal["json"],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[Any, Any]: ...
+    ) -> AsyncWebSocketTestSession[Any, Any]: ...  # receive_type="json", send_type="json"
     @overload
     def websocket_connect(
         self,
@@ -437,7 +478,7 @@ class AsyncTestClient:
         receive_type: Literal["json"],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[Any, _S]: ...
+    ) -> AsyncWebSocketTestSession[Any, _S]: ...  # receive_type="json", send_type=a type
     @overload
     def websocket_connect(
         self,
@@ -447,7 +488,7 @@ class AsyncTestClient:
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["text"] | None = None,
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[_R, str]: ...
+    ) -> AsyncWebSocketTestSession[_R, str]: ...  # receive_type=a type, send_type="text" (default)
     @overload
     def websocket_connect(
         self,
@@ -457,7 +498,7 @@ class AsyncTestClient:
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["bytes"],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[_R, bytes]: ...
+    ) -> AsyncWebSocketTestSession[_R, bytes]: ...  # receive_type=a type, send_type="bytes"
     @overload
     def websocket_connect(
         self,
@@ -467,7 +508,7 @@ class AsyncTestClient:
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: Literal["json"],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[_R, Any]: ...
+    ) -> AsyncWebSocketTestSession[_R, Any]: ...  # receive_type=a type, send_type="json"
     @overload
     def websocket_connect(
         self,
@@ -477,8 +518,48 @@ class AsyncTestClient:
         receive_type: type[_R] | TypeAdapter[_R] | Codec[_R],
         send_type: type[_S] | TypeAdapter[_S] | Codec[_S],
         **options: Unpack[ConnectOptions],
-    ) -> AsyncWebSocketTestSession[_R, _S]: ...
-
+    ) -> AsyncWebSocketTestSession[_R, _S]: ...  # receive_type=a type, send_type=a type
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: ValueType[_V],
+        receive_type: None = None,
+        send_type: None = None,
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[_V, _V]: ...  # value_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: Literal["text"] | None = None,
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[_R, str]: ...  # receive_type=ValueType (generic code), send_type="text" (default)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: Literal["text"] | None = None,
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[str, _S]: ...  # receive_type="text" (default), send_type=ValueType (generic code)
+    @overload
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        value_type: None = None,
+        receive_type: ValueType[_R],
+        send_type: ValueType[_S],
+        **options: Unpack[ConnectOptions],
+    ) -> AsyncWebSocketTestSession[_R, _S]: ...  # receive_type=ValueType (generic code), send_type=ValueType (generic code)
+    # END GENERATED OVERLOADS: AsyncTestClient.websocket_connect
     def websocket_connect(
         self,
         url: str,

@@ -64,7 +64,7 @@ class _Session(Generic[RecvT, SendT]):
         """Decodes the frames the app sends into `RecvT` values."""
         self.send_codec = send_codec
         """Encodes `SendT` values into frames for the app."""
-        self.caught_close_codes = checked_caught_codes(caught_close_codes)
+        self.caught_close_codes: frozenset[int] = checked_caught_codes(caught_close_codes)
         """Close codes of the app that end the session's iteration quietly."""
         self.accepted_subprotocol: str | None = None
         """The subprotocol the app chose when accepting, if any."""
@@ -129,7 +129,7 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
 
     def __enter__(self) -> Self:
         self.session.__enter__()
-        self.accepted_subprotocol = self.session.accepted_subprotocol
+        self.accepted_subprotocol: str | None = self.session.accepted_subprotocol
         return self
 
     def __exit__(
@@ -222,7 +222,7 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
         except BaseException as exc:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
-        self.accepted_subprotocol = message.get("subprotocol")
+        self.accepted_subprotocol: str | None = message.get("subprotocol")
         return self
 
     async def __aexit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -59,6 +60,7 @@ def app_of(endpoint: Endpoint[Any, Any], path: str = "/ws") -> Starlette:
 
 
 async def bare(ws: WebSocket) -> None: ...  # bare: means WebSocket[str, str]
+async def one_argument(ws: WebSocket[Point]) -> None: ...  # means WebSocket[Point, str]
 async def text_bytes(ws: WebSocket[str, bytes]) -> None: ...
 async def any_json(ws: WebSocket[Any, Any]) -> None: ...
 async def models(ws: WebSocket[Command, Joined]) -> None: ...
@@ -69,6 +71,7 @@ async def dataclasses(ws: WebSocket[Point, list[Point]]) -> None: ...
     ("handler", "receive", "send"),
     [
         (bare, ("text", str), ("text", str)),
+        (one_argument, ("Point", Point), ("text", str)),
         (text_bytes, ("text", str), ("bytes", bytes)),
         (any_json, ("json", Any), ("json", Any)),
         (models, ("application/json", Command), ("Joined", Joined)),
@@ -98,6 +101,16 @@ def test_a_discriminated_union_keeps_its_discriminator() -> None:
     with pytest.raises(InvalidMessage) as error:
         info.receive_codec.decode('{"kind": "dance"}')
     assert error.value.errors[0]["type"] == "union_tag_invalid"
+
+
+def test_validation_errors_hold_their_details_without_the_peer_s_data() -> None:
+    info = typedws.endpoint(models).info
+    with pytest.raises(InvalidMessage) as error:
+        info.receive_codec.decode('{"kind": "join", "room": ["secret"]}')
+    assert error.value.errors == [
+        {"type": "string_type", "loc": ("join", "room"), "msg": "Input should be a valid string"}
+    ]
+    assert "secret" not in str(error.value)
 
 
 def test_metadata_carries_the_docstring_and_options() -> None:
@@ -162,6 +175,15 @@ async def generic(ws: WebSocket[T, T]) -> None: ...
 def not_async(ws: WebSocket[str, str]) -> None: ...
 
 
+class TypingTypedDict(typing.TypedDict):
+    """A TypedDict from `typing`, which Pydantic refuses before Python 3.12."""
+
+    x: int
+
+
+async def typing_typed_dict(ws: WebSocket[TypingTypedDict, str]) -> None: ...
+
+
 @pytest.mark.parametrize(
     ("handler", "message"),
     [
@@ -179,6 +201,34 @@ def not_async(ws: WebSocket[str, str]) -> None: ...
 def test_bad_handlers_fail_at_decoration(handler: Any, message: str) -> None:
     with pytest.raises(TypeError, match=message):
         typedws.endpoint(handler)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Pydantic takes typing.TypedDict from Python 3.12 on")
+def test_a_typing_typed_dict_before_python_3_12_is_refused_in_one_line_that_says_what_to_write() -> None:
+    with pytest.raises(TypeError) as refused:
+        typedws.endpoint(typing_typed_dict)
+    assert str(refused.value) == (
+        "typing_typed_dict(): the receive type of 'ws' is not usable: cannot use TypingTypedDict as a value type:"
+        " before Python 3.12, Pydantic needs `from typing_extensions import TypedDict`"
+    )
+
+
+def test_every_decoration_error_is_one_line() -> None:
+    bad: list[Any] = [no_websocket, starlette_websocket, two_websockets, positional_only, opaque, generic, not_async]
+    for handler in bad:
+        with pytest.raises(TypeError) as refused:
+            typedws.endpoint(handler)
+        assert "\n" not in str(refused.value)
+
+
+async def path_first(room: str, ws: WebSocket[Join, Joined]) -> None: ...
+async def third(room: str, page: int, ws: WebSocket[bytes, Joined], *, limit: int = 10) -> None: ...
+
+
+@pytest.mark.parametrize(("handler", "types"), [(path_first, (Join, Joined)), (third, (bytes, Joined))])
+def test_the_connection_may_come_after_other_parameters(handler: Any, types: tuple[Any, Any]) -> None:
+    info = typedws.endpoint(handler).info
+    assert (info.receive_type, info.send_type) == types
 
 
 def test_bad_options_fail_at_decoration() -> None:
@@ -317,13 +367,28 @@ def test_a_crash_closes_1011_and_propagates() -> None:
             assert (closed.value.code, closed.value.reason) == (1011, "internal error")
 
 
-def test_other_parameters_need_fastapi() -> None:
+def test_other_parameters_than_path_parameters_need_fastapi() -> None:
     @typedws.endpoint
     async def needs_room(ws: WebSocket[str, str], room: str) -> None: ...
 
-    with pytest.raises(TypeError, match="takes room, which only FastAPI fills in"):
+    with pytest.raises(TypeError, match=r"^needs_room\(\) takes room, which is not a path parameter of its route;"):
         with TestClient(app_of(needs_room)).websocket_connect("/ws"):
             pass
+
+
+def test_under_starlette_path_parameters_fill_the_handler_s_parameters_typed() -> None:
+    @typedws.endpoint
+    async def page(room: str, number: Annotated[int, Field(ge=1)], ws: WebSocket[str, str], size: int = 10) -> None:
+        async with ws:
+            await ws.send(f"{room} {number + 1} {size}")
+
+    app = Starlette(routes=[WebSocketRoute("/rooms/{room}/pages/{number}", page)])
+    with TestClient(app).websocket_connect("/rooms/lobby/pages/41") as session:
+        assert session.receive() == "lobby 42 10"
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with TestClient(app).websocket_connect("/rooms/lobby/pages/0"):
+            pass
+    assert (refused.value.code, refused.value.reason) == (1008, "invalid path parameter 'number'")
 
 
 def test_an_endpoint_served_as_a_whole_app_answers_http_and_lifespan() -> None:

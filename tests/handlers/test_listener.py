@@ -8,6 +8,7 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket as StarletteWebSocket
 
 import typedws
 from typedws import MessageError, MessageTooLarge, WebSocket, WebSocketDisconnect
@@ -180,6 +181,91 @@ def test_a_listener_that_never_replies_sends_text() -> None:
 
     assert (sink.info.receive_type, sink.info.send_type) == (bytes, str)
 
+    @typedws.listener
+    async def quiet(message: Ask, ws: WebSocket[Ask]) -> None: ...
+
+    assert (quiet.info.receive_type, quiet.info.send_type) == (Ask, str)
+
+
+async def test_a_listener_that_never_replies_sends_what_its_connection_says() -> None:
+    @typedws.listener
+    async def relay(message: Ask, ws: WebSocket[Ask, Answer]) -> None:
+        await ws.send(Answer(answer=message.question))
+        await ws.send(Answer(answer="and again"))
+
+    assert (relay.info.receive_type, relay.info.send_type) == (Ask, Answer)
+    async with AsyncTestClient(app_of(relay)).websocket_connect("/ws", send_type=Ask, receive_type=Answer) as session:
+        await session.send(Ask(question="echo"))
+        assert [await session.receive(), await session.receive()] == [
+            Answer(answer="echo"),
+            Answer(answer="and again"),
+        ]
+
+
+async def test_a_never_replying_listener_s_hooks_send_text() -> None:
+    @typedws.listener
+    async def log(message: Ask) -> None: ...
+
+    @log.on_connect
+    async def hello(ws: WebSocket[Ask]) -> None:
+        await ws.send("hello")
+
+    async with AsyncTestClient(app_of(log)).websocket_connect("/ws", send_type=Ask) as session:
+        assert await session.receive() == "hello"
+
+
+class Oracle:
+    """A listener and its hooks written as methods: each instance is one oracle."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.events: list[str] = []
+
+    @typedws.listener
+    async def answer(self, message: Ask) -> Answer | None:
+        return None if message.silent else Answer(answer=f"{self.name} says yes to {message.question}")
+
+    @answer.on_connect
+    async def greet(self, ws: WebSocket[Ask, Answer]) -> None:
+        await ws.send(Answer(answer=f"{self.name} listens"))
+
+    @answer.on_error
+    async def explain(self, ws: WebSocket[Ask, Answer], error: MessageError) -> Answer:
+        return Answer(answer=f"{self.name} did not get that")
+
+    @answer.on_disconnect
+    async def bye(self, ws: WebSocket[Ask, Answer], code: int) -> None:
+        self.events.append(f"{self.name} saw {code}")
+
+
+async def test_a_listener_and_its_hooks_may_be_methods() -> None:
+    delphi, dodona = Oracle("delphi"), Oracle("dodona")
+    app = Starlette(routes=[WebSocketRoute("/delphi", delphi.answer), WebSocketRoute("/dodona", dodona.answer)])
+    client = AsyncTestClient(app)
+    for oracle in (delphi, dodona):
+        async with client.websocket_connect(f"/{oracle.name}", send_type=Ask, receive_type=Answer) as session:
+            assert await session.receive() == Answer(answer=f"{oracle.name} listens")
+            await session.send(Ask(question="rain?"))
+            assert await session.receive() == Answer(answer=f"{oracle.name} says yes to rain?")
+            await session.send_frame("{}")
+            assert await session.receive() == Answer(answer=f"{oracle.name} did not get that")
+            await session.close(4000)
+    assert (delphi.events, dodona.events) == (["delphi saw 4000"], ["dodona saw 4000"])
+
+
+def test_hooks_are_registered_on_the_class_s_listener_not_an_instance_s() -> None:
+    async def late(ws: WebSocket[Ask, Answer]) -> None: ...
+
+    with pytest.raises(TypeError, match=r"register the hooks of Oracle.answer\(\) in its class body"):
+        Oracle("delphi").answer.on_connect(late)
+
+
+def test_a_hook_must_be_async() -> None:
+    def sync_hook(ws: WebSocket[Ask, Answer]) -> None: ...
+
+    with pytest.raises(TypeError, match="must be an `async def` function"):
+        make_oracle().on_connect(sync_hook)  # type: ignore[arg-type]
+
 
 async def no_return(message: str):  # type: ignore[no-untyped-def]
     return message
@@ -201,6 +287,24 @@ def not_async(message: str) -> str:
     return message
 
 
+async def connection_first(ws: WebSocket[str, str], message: str) -> str:
+    return message
+
+
+async def disagreeing_message(message: Ask, ws: WebSocket[Answer, Answer]) -> Answer:
+    return Answer(answer="x")
+
+
+async def disagreeing_reply(message: Ask, ws: WebSocket[Ask, Problem]) -> Answer | None:
+    return None
+
+
+async def bare_connection(message: Ask, ws: WebSocket) -> None: ...
+
+
+async def starlette_connection(message: Ask, ws: StarletteWebSocket) -> None: ...
+
+
 class Opaque:
     """Not something Pydantic validates."""
 
@@ -218,6 +322,15 @@ async def opaque(message: Opaque) -> str:
         (keyword_only, r"must take the message and, optionally, the connection"),
         (not_async, r"must be an `async def` function"),
         (opaque, r"opaque\(\): the type of 'message' is not usable"),
+        (connection_first, r"^connection_first\(\) takes the connection first; a listener takes the message first"),
+        (
+            disagreeing_message,
+            r"^disagreeing_message\(\): the connection is annotated WebSocket\[Answer, Answer\], but the message"
+            r" and return types make it WebSocket\[Ask, Answer\]$",
+        ),
+        (disagreeing_reply, r"annotated WebSocket\[Ask, Problem\], but .* make it WebSocket\[Ask, Answer\]$"),
+        (bare_connection, r"annotated WebSocket\[str, str\], but .* make it WebSocket\[Ask, \.\.\.\]$"),
+        (starlette_connection, r"annotate the connection as `WebSocket\[In, Out\]`, not WebSocket$"),
     ],
 )
 def test_bad_listeners_fail_at_decoration(on_message: Any, error: str) -> None:

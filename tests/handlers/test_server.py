@@ -207,3 +207,19 @@ async def test_fastapi_dependency_injection_over_uvicorn(ws_impl: str) -> None:
         async with connect(f"{url}/double?factor=3") as client:
             await client.send('{"kind": "push", "value": 5}')
             assert json.loads(await client.recv()) == {"kind": "push", "value": 15}
+
+
+async def test_an_endpoint_is_an_app_uvicorn_serves_as_it_is_not_taken_for_an_app_factory(
+    ws_impl: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    @typedws.endpoint
+    async def shout(ws: WebSocket[str, str]) -> None:
+        async with ws:
+            async for text in ws:
+                await ws.send(text.upper())
+
+    with caplog.at_level(logging.WARNING), serve(shout, ws=ws_impl) as url:
+        async with connect(url) as client:
+            await client.send("hi")
+            assert await client.recv() == "HI"
+    assert not [record for record in caplog.records if "factory" in record.getMessage()]

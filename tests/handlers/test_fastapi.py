@@ -213,3 +213,26 @@ def test_the_signature_fastapi_reads() -> None:
     parameters = inspect.signature(route.endpoint).parameters
     assert parameters["ws"].annotation is StarletteWebSocket
     assert list(parameters) == ["ws", "room", "greeter", "resource", "page", "x_token"]
+
+
+FORGOTTEN = (
+    r"^typedws.WebSocket is a connection, not a value: a FastAPI handler that takes one needs"
+    r" @typedws.endpoint \(or @typedws.listener\) under @app.websocket\(...\)$"
+)
+
+
+def test_a_forgotten_endpoint_decorator_says_what_to_write() -> None:
+    app = FastAPI()
+    with pytest.raises(TypeError, match=FORGOTTEN):
+
+        @app.websocket("/hello")
+        async def hello(ws: WebSocket[Hello, Hello]) -> None: ...
+
+
+def test_decorators_in_the_wrong_order_say_what_to_write() -> None:
+    app = FastAPI()
+    with pytest.raises(TypeError, match=FORGOTTEN):
+
+        @typedws.endpoint
+        @app.websocket("/hello")
+        async def hello(ws: WebSocket[Hello, Hello]) -> None: ...
