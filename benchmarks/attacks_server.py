@@ -27,7 +27,6 @@ import base64
 import os
 import platform
 import socket
-import struct
 import sys
 import time
 from collections.abc import Callable, Sequence

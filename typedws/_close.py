@@ -22,8 +22,8 @@ close, then the use of the closed connection that followed.
 
 from __future__ import annotations
 
-from collections.abc import Container
-from typing import Final, NamedTuple
+from collections.abc import Awaitable, Callable, Container, Iterator
+from typing import Final, NamedTuple, TypeVar, cast
 
 from starlette.exceptions import WebSocketException
 from starlette.types import Message
@@ -33,6 +33,8 @@ from ._errors import MessageError, WebSocketClosed
 
 __all__ = [
     "MAX_REASON_BYTES",
+    "next_value",
+    "values",
     "NO_CODE",
     "NORMAL_CLOSE_CODES",
     "Ending",
@@ -100,10 +102,53 @@ def _rank(leaf: BaseException) -> int:
     return 0 if isinstance(leaf, WebSocketDisconnect) else 1
 
 
+_V = TypeVar("_V")
+
+
+async def next_value(
+    receive: Callable[[], Awaitable[_V]],
+    caught_close_codes: Container[int],
+    close: Callable[[int, str], Awaitable[object]],
+) -> _V:
+    """The next value of `async for` over a connection, by the rule of every side.
+
+    A close whose code is caught ends the iteration (`StopAsyncIteration`);
+    another is raised. A bad message closes the connection with its code
+    (`close(code, reason)`), then is raised. `WebSocket.__anext__` inlines
+    this rule on the hot path.
+    """
+    try:
+        return await receive()
+    except WebSocketDisconnect as error:
+        if error.code in caught_close_codes:
+            raise StopAsyncIteration from None
+        raise
+    except MessageError as error:
+        await close(error.close_code, error.reason)
+        raise
+
+
+def values(
+    receive: Callable[[], _V], caught_close_codes: Container[int], close: Callable[[int, str], object]
+) -> Iterator[_V]:
+    """The values of `for` over a blocking connection (a test session), by the same rule as `next_value`."""
+    while True:
+        try:
+            yield receive()
+        except WebSocketDisconnect as error:
+            if error.code in caught_close_codes:
+                return
+            raise
+        except MessageError as error:
+            close(error.close_code, error.reason)
+            raise
+
+
 def leaves_of(exc: BaseException) -> list[BaseException]:
     """`[exc]`, or the exceptions an exception group holds, nested groups flattened."""
     if isinstance(exc, BaseExceptionGroup):
-        return [leaf for inner in exc.exceptions for leaf in leaves_of(inner)]
+        group = cast("BaseExceptionGroup[BaseException]", exc)
+        return [leaf for inner in group.exceptions for leaf in leaves_of(inner)]
     return [exc]
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import typing
 import weakref
 from collections.abc import Callable
-from typing import Any, Generic, Literal, TypeAlias
+from typing import Any, Generic, Literal, TypeAlias, cast
 
 from pydantic import PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
@@ -32,7 +32,7 @@ from typing_extensions import TypeVar
 from ._errors import MessageError, MessageTooLarge, UnexpectedFrame
 from ._safety import CHECKED_SIZE, check_frame, declared_names, refusal_of
 from ._frames import event_of, frame_of
-from ._typing import display_name, runtime_classes
+from ._typing import display_name, runtime_classes, schema_nodes
 
 T = TypeVar("T")
 
@@ -116,7 +116,7 @@ class TextCodec(Codec[str]):
         return frame
 
     def encode(self, value: str) -> str:
-        if not isinstance(value, str):
+        if not isinstance(cast(object, value), str):  # callers without a type checker may pass anything
             raise _refuse(value, "text (str)")
         return value
 
@@ -138,7 +138,7 @@ class BytesCodec(Codec[bytes]):
         return frame
 
     def encode(self, value: bytes) -> bytes:
-        if not isinstance(value, bytes):
+        if not isinstance(cast(object, value), bytes):  # callers without a type checker may pass anything
             raise _refuse(value, "bytes")
         return value
 
@@ -162,7 +162,7 @@ class PydanticCodec(Codec[T]):
     )
 
     def __init__(self, adapter: TypeAdapter[T], name: str | None = None) -> None:
-        value_type: Any = adapter._type
+        value_type: Any = getattr(adapter, "_type")  # noqa: B009 - the adapted type; pydantic has no public name for it
         try:
             self._validate_json: Callable[[str | bytes], T] = adapter.validator.validate_json
             self._validate_python: Callable[..., T] = adapter.validator.validate_python
@@ -189,7 +189,7 @@ class PydanticCodec(Codec[T]):
             _check_size(frame, max_size)
         # `check_frame`'s cheap part inlined (a call costs more than the hot path can spare): a large
         # frame, or one with the capital letters of NaN or Infinity (memchr), is checked in full.
-        if type(frame) is str:
+        if isinstance(frame, str):
             if len(frame) > CHECKED_SIZE or ("N" in frame and "NaN" in frame) or ("I" in frame and "Infinity" in frame):
                 check_frame(frame)
         elif len(frame) > CHECKED_SIZE or (b"N" in frame and b"NaN" in frame) or (b"I" in frame and b"Infinity" in frame):
@@ -238,11 +238,11 @@ def _not_validated(value_type: object, error: PydanticUserError) -> TypeError:
 
 def _writes_nan_tokens(schema: object) -> bool:
     """Whether a core schema (or config) anywhere asks for NaN and Infinity as bare JSON tokens."""
-    if isinstance(schema, dict):
-        return schema.get("ser_json_inf_nan") == "constants" or any(_writes_nan_tokens(v) for v in schema.values())
-    if isinstance(schema, (list, tuple)):
-        return any(_writes_nan_tokens(v) for v in schema)
-    return False
+    nodes = schema_nodes(schema)
+    return any(
+        isinstance(node, dict) and cast("dict[object, object]", node).get("ser_json_inf_nan") == "constants"
+        for node in nodes
+    )
 
 
 class EventCodec(Codec[Message]):
@@ -313,12 +313,15 @@ def codec_for(value_type: object) -> Codec[Any]:
 
 
 def _resolve(value_type: Any) -> Codec[Any]:
+    # Narrowed from Any, these are Codec[Any] to mypy and Codec[Unknown] to pyright: both mean "any".
     if isinstance(value_type, Codec):
-        return value_type
+        own: Codec[Any] = value_type  # pyright: ignore[reportUnknownVariableType]
+        return own
     if isinstance(value_type, TypeAdapter):
-        codec = _ADAPTER_CODECS.get(value_type)
+        given: TypeAdapter[Any] = value_type  # pyright: ignore[reportUnknownVariableType]
+        codec = _ADAPTER_CODECS.get(given)
         if codec is None:
-            codec = _ADAPTER_CODECS[value_type] = PydanticCodec(value_type)
+            codec = _ADAPTER_CODECS[given] = PydanticCodec(given)
         return codec
     if isinstance(value_type, str):
         raise ValueError(f"unknown value type {value_type!r}; expected {_ACCEPTED}")

@@ -204,7 +204,7 @@ class Correlator(Generic[InT, OutT]):
             raise TypeError(f"cannot send requests on a connection that sends {self.send_codec.name}")
         request_type: type = type(value)
         codec = self._check(request_type)
-        frame = self.send_codec.encode(value)  # type: ignore[arg-type]  # refused unless an OutT
+        frame = self.send_codec.encode(value)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # refused unless an OutT
         correlation_id = next(self._ids)
         self._pending[correlation_id] = codec
         return correlation_id, self._with_id(frame, correlation_id)

@@ -30,18 +30,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette import status
 from starlette.websockets import WebSocketDisconnect
 from typing_extensions import NotRequired, TypedDict  # Pydantic validates these TypedDicts (in error replies)
 
-try:
+if TYPE_CHECKING:
     from starlette.websockets import WebSocketDisconnected
-except ImportError:  # Starlette before 1.0 has no class of its own for a use after closing
+else:
+    try:
+        from starlette.websockets import WebSocketDisconnected
+    except ImportError:  # Starlette before 1.8 has no class of its own for a use after closing
 
-    class WebSocketDisconnected(RuntimeError):  # type: ignore[no-redef]
-        """Raised when attempting to use a disconnected WebSocket (Starlette 1.x's, for older Starlette)."""
+        class WebSocketDisconnected(RuntimeError):
+            """Raised when attempting to use a disconnected WebSocket (Starlette 1.8's, for older Starlette)."""
 
 
 __all__ = [

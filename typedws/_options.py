@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Final, Literal, TypeAlias, TypedDict
+from typing import Final, Literal, TypeAlias, TypedDict, cast
 
 from ._telemetry import Telemetry
 
@@ -137,13 +137,12 @@ def checked_caught_codes(codes: object) -> frozenset[int]:
     """
     if codes is None or codes is ALL_CLOSE_CODES or codes == "all" or codes is all:
         return ALL_CLOSE_CODES
-    if isinstance(codes, frozenset) and all(_is_int(code) for code in codes):
-        return codes
-    caught: frozenset[object] | None
-    try:
-        caught = frozenset(codes) if isinstance(codes, Iterable) and not isinstance(codes, (str, bytes)) else None
-    except TypeError:
-        caught = None
+    caught: list[object] | None = None
+    if isinstance(codes, Iterable) and not isinstance(codes, (str, bytes)):
+        try:
+            caught = list(cast("Iterable[object]", codes))
+        except TypeError:
+            caught = None
     if caught is None or not all(_is_int(code) for code in caught):
         raise TypeError(f'caught_close_codes must be "all" or close codes (ints), such as (1000, 1001); got {codes!r}')
     return frozenset(code for code in caught if isinstance(code, int))

@@ -29,7 +29,7 @@ from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar
 
 from ._answers import AnswerFunction, Answers
-from ._close import close_of
+from ._close import close_of, next_value
 from ._codecs import Codec
 from ._correlation import (
     DEFAULT_CORRELATION_FIELD,
@@ -238,15 +238,7 @@ class Peer(Generic[InT, OutT]):
 
         A bad message closes the connection with its code, and its `MessageError` is raised.
         """
-        try:
-            return await self.receive()
-        except WebSocketDisconnect as error:
-            if error.code in self._caught and not isinstance(error, WebSocketClosed):
-                raise StopAsyncIteration from None
-            raise
-        except MessageError as error:
-            await self._frames.close(error.close_code, error.reason)
-            raise
+        return await next_value(self.receive, self._caught, self._frames.close)
 
     async def wait_closed(self) -> None:
         """Wait until the connection has ended (the peer left, or a bad message closed it)."""

@@ -22,14 +22,14 @@ Two duties, both for the JSON codecs:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any, Final
+from typing import Final
 
 import pydantic_core
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from ._errors import ErrorDetail, InvalidMessage, MalformedMessage, MessageError
+from ._typing import schema_nodes
 
 __all__ = [
     "BYTES_PER_CONTAINER",
@@ -77,7 +77,7 @@ def check_frame(frame: str | bytes) -> None:
         if _containers(frame) > budget and _containers(_without_strings(frame)) > budget:
             raise MalformedMessage(f"more than one array or object per {BYTES_PER_CONTAINER} bytes of JSON")
     # A one-letter search (memchr) first: most frames have no capital N or I at all.
-    if type(frame) is str:
+    if isinstance(frame, str):
         suspect = ("N" in frame and "NaN" in frame) or ("I" in frame and "Infinity" in frame)
     else:
         suspect = (b"N" in frame and b"NaN" in frame) or (b"I" in frame and b"Infinity" in frame)
@@ -169,24 +169,10 @@ def _printable(text: str) -> str:
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
-def declared_names(core_schema: Any) -> frozenset[str]:
+def declared_names(core_schema: object) -> frozenset[str]:
     """Every name a Pydantic core schema declares: field names, aliases, tags, class and type names.
 
     What a validation error's location may name without quoting the peer.
     """
-    return frozenset(_strings_in(core_schema))
-
-
-def _strings_in(schema: object) -> Iterator[str]:
-    if isinstance(schema, str):
-        yield schema
-    elif isinstance(schema, dict):
-        for key, value in schema.items():
-            if isinstance(key, str):
-                yield key
-            yield from _strings_in(value)
-    elif isinstance(schema, (list, tuple)):
-        for value in schema:
-            yield from _strings_in(value)
-    elif isinstance(schema, type):
-        yield schema.__name__
+    nodes = schema_nodes(core_schema)
+    return frozenset(node if isinstance(node, str) else node.__name__ for node in nodes if isinstance(node, (str, type)))

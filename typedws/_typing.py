@@ -11,8 +11,8 @@ import json
 import sys
 import types
 import typing
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any, cast
 
 import typing_extensions
 from typing_extensions import is_typeddict
@@ -172,7 +172,7 @@ def common_tag(classes: Sequence[type]) -> str | None:
     """
     if len(classes) < 2:
         return None
-    annotations = []
+    annotations: list[dict[str, Any]] = []
     for cls in classes:
         try:
             annotations.append(typing.get_type_hints(cls))
@@ -189,3 +189,18 @@ def common_tag(classes: Sequence[type]) -> str | None:
             if len(values) == len(set(values)):
                 return name
     return None
+
+
+def schema_nodes(schema: object) -> Iterator[object]:
+    """Every node of a Pydantic core schema (or any tree of dicts, lists and tuples): itself, then what it holds.
+
+    A dict's keys are nodes too, before their values.
+    """
+    yield schema
+    if isinstance(schema, dict):
+        for key, value in cast("dict[object, object]", schema).items():
+            yield key
+            yield from schema_nodes(value)
+    elif isinstance(schema, (list, tuple)):
+        for value in cast("list[object] | tuple[object, ...]", schema):
+            yield from schema_nodes(value)

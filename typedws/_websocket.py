@@ -18,7 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, stand_in_close, truncate_reason
+from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, next_value, stand_in_close, truncate_reason
 from ._codecs import EVENT, Codec, ValueType, codec_for
 from ._telemetry import Telemetry
 from ._errors import MessageError, WebSocketClosed, WebSocketDisconnect, WebSocketDisconnected
@@ -814,7 +814,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
 
         A `MessageError` closes the connection with its code and is raised.
         """
-        # The body of `receive`, inlined: one coroutine less per message.
+        # The body of `receive` and the rule of `_close.next_value`, inlined: one coroutine less per message.
         if self.client_state is not _CONNECTED or self._events_in:
             return await self._next_slowly()
         try:
@@ -834,12 +834,7 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
 
     async def _next_slowly(self) -> InT:
         """`__anext__` off the hot path: before accepting, after the peer left, or for raw events."""
-        try:
-            value = await self.receive()
-        except WebSocketDisconnect as exc:
-            if exc.code in self.caught_close_codes:
-                raise StopAsyncIteration from None
-            raise
+        value = await next_value(self.receive, self.caught_close_codes, self.ensure_closed)
         if self._events_in and self.client_state is _DISCONNECTED:
             raise StopAsyncIteration  # the raw events end with the peer's disconnect
         return value
@@ -982,17 +977,18 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
     def _not_a_message(self, message: Message) -> NoReturn:
         """Raise for an event that `receive` got instead of a message: the peer's close, or a protocol error."""
         if message["type"] == "websocket.disconnect":
-            self._peer_closed(message)
-            raise WebSocketDisconnect(*self._peer_left)  # type: ignore[misc]
+            raise WebSocketDisconnect(*self._peer_closed(message))
         raise RuntimeError(
             f'expected the ASGI event "websocket.receive" or "websocket.disconnect", got {message["type"]!r}'
         )
 
-    def _peer_closed(self, message: Message) -> None:
+    def _peer_closed(self, message: Message) -> tuple[int, str]:
+        """Record the peer's close; its code and reason."""
         self.client_state = _DISCONNECTED
         self._peer_left = close_of(message)
         if self._close is None:
             self._close = self._peer_left
+        return self._peer_left
 
     def _lost(self) -> NoReturn:
         """The server could not send: the peer is gone (1006 unless its close arrived), or the server closed."""

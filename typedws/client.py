@@ -27,9 +27,9 @@ from websockets.frames import Close
 from websockets.protocol import State
 
 from ._client_connection import ClosingBoundConnection
-from ._close import Ending, ending_of, truncate_reason
+from ._close import Ending, ending_of, next_value, truncate_reason
 from ._codecs import Codec, ValueType, codecs_for
-from ._errors import MalformedMessage, MessageError, MessageTooFragmented, MessageTooLarge, WebSocketClosed
+from ._errors import MalformedMessage, MessageTooFragmented, MessageTooLarge, WebSocketClosed
 from ._options import DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions, checked_caught_codes, checked_max_size
 
 __all__ = ["ClientOptions", "ClientWebSocket", "connect"]
@@ -191,15 +191,7 @@ class ClientWebSocket(Generic[InT, OutT]):
 
         A `MessageError` closes the connection with its code and is raised.
         """
-        try:
-            return await self.receive()
-        except WebSocketDisconnect as exc:
-            if exc.code in self.caught_close_codes:
-                raise StopAsyncIteration from None
-            raise
-        except MessageError as exc:
-            await self.close(exc.close_code, exc.reason)
-            raise
+        return await next_value(self.receive, self.caught_close_codes, self.close)
 
     @property
     def close_code(self) -> int | None:

@@ -21,9 +21,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Generic
 
-from starlette.websockets import WebSocketDisconnect
 from typing_extensions import Self, TypeVar
 
+from .._close import values
 from .._answers import AnswerFunction, Answers
 from .._correlation import (
     DEFAULT_CORRELATION_FIELD,
@@ -119,13 +119,7 @@ class SyncPeer(Generic[InT, OutT]):
 
     def __iter__(self) -> Iterator[InT]:
         """The messages, until the app closes with one of the session's caught close codes."""
-        while True:
-            try:
-                yield self.receive()
-            except WebSocketDisconnect as error:
-                if error.code in self.session.caught_close_codes:
-                    return
-                raise
+        return values(self.receive, self.session.caught_close_codes, self.session.close)
 
     def _next(self, deadline: float | None) -> Incoming[InT] | None:
         """Read and handle one frame; `None` once `deadline` (of `time.monotonic`) has passed."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Generic, TypedDict
 
@@ -18,7 +18,7 @@ from .._errors import WebSocketClosed
 from typing_extensions import Self, TypeVar
 
 from .._codecs import Codec
-from .._close import ending_of, truncate_reason
+from .._close import ending_of, next_value, truncate_reason, values
 from .._frames import event_of, frame_of
 from .._options import CaughtCloseCodes, checked_caught_codes
 
@@ -103,9 +103,6 @@ class _Session(Generic[RecvT, SendT]):
             self._closed = _Closed(False, code, reason)
         return reason
 
-    def _ends_iteration(self, error: WebSocketDisconnect) -> bool:
-        return error.code in self.caught_close_codes
-
 
 class WebSocketTestSession(_Session[RecvT, SendT]):
     """A test connection that sends `SendT` values and receives `RecvT` values.
@@ -168,13 +165,7 @@ class WebSocketTestSession(_Session[RecvT, SendT]):
 
     def __iter__(self) -> Iterator[RecvT]:
         """The received values, until the app closes with one of `caught_close_codes`."""
-        while True:
-            try:
-                yield self.receive()
-            except WebSocketDisconnect as error:
-                if self._ends_iteration(error):
-                    return
-                raise
+        return values(self.receive, self.caught_close_codes, self.close)
 
 
 class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
@@ -302,9 +293,4 @@ class AsyncWebSocketTestSession(_Session[RecvT, SendT]):
 
     async def __anext__(self) -> RecvT:
         """The next received value; the iteration ends when the app closes normally."""
-        try:
-            return await self.receive()
-        except WebSocketDisconnect as error:
-            if self._ends_iteration(error):
-                raise StopAsyncIteration from None
-            raise
+        return await next_value(self.receive, self.caught_close_codes, self.close)
