@@ -70,7 +70,9 @@ async def seconds_per_message(app: ASGIApp, frame: str, count: int) -> float:
     return elapsed / count
 
 
-def _trial(app: ASGIApp, frame: str, count: int) -> Trial:
+def trial_of(app: ASGIApp, frame: str, count: int) -> Trial:
+    """A trial echoing `count` copies of `frame` through `app`: its figure is µs per message."""
+
     async def trial() -> float:
         return await seconds_per_message(app, frame, count) * 1e6
 
@@ -79,5 +81,5 @@ def _trial(app: ASGIApp, frame: str, count: int) -> Trial:
 
 async def measure_case(case: Case, count: int, rounds: int) -> Samples:
     """Microseconds per message of each contender echoing `case`'s message, in interleaved rounds."""
-    trials = {name: _trial(app, case.frame, count) for name, app in contender_apps(case).items()}
+    trials = {name: trial_of(app, case.frame, count) for name, app in contender_apps(case).items()}
     return await interleave(trials, rounds=rounds, unit="µs/message")

@@ -107,7 +107,7 @@ def _samples_table(samples: Samples, baseline: str) -> list[str]:
     return _table(header, rows)
 
 
-_PACKAGES = ("typedws", "pydantic", "starlette", "litestar", "uvicorn")
+_PACKAGES = ("typedws", "pydantic", "starlette", "litestar", "uvicorn", "hypercorn", "granian", "daphne")
 
 
 def _messages_section(results: Results) -> list[str]:
@@ -131,6 +131,25 @@ def _end_to_end_section(results: Results) -> list[str]:
     rows = [[name, _figure(throughput.median(name)), _figure(cpu.median(name))] for name in throughput.by_contender]
     title = f"End to end over uvicorn on 127.0.0.1, small messages, {results.settings.e2e_messages} per round"
     return ["", title, *_table(["server", "messages/s", "server CPU µs/message"], rows)]
+
+
+def _servers_section(results: Results) -> list[str]:
+    assert results.servers is not None
+    throughput, cpu = results.servers.throughput, results.servers.server_cpu
+    baseline = next(iter(throughput.by_contender))
+    rows = [
+        [
+            name,
+            _figure(throughput.median(name)),
+            f"{throughput.ratio(name, baseline):.2f}",
+            _figure(cpu.median(name)),
+            f"{cpu.ratio(name, baseline):.2f}",
+        ]
+        for name in throughput.by_contender
+    ]
+    title = f"The typed echo on every server, 127.0.0.1, small messages, {results.settings.e2e_messages} per round"
+    header = ["server", "messages/s", f"× {baseline}", "server CPU µs/message", f"× {baseline}"]
+    return ["", title, *_table(header, rows)]
 
 
 def _memory_section(results: Results) -> list[str]:
@@ -162,8 +181,13 @@ def render(results: Results) -> str:
     ]
     if results.messages:
         lines += _messages_section(results)
+    if results.options is not None:
+        title = "Production options in process, small messages: each on alone, against the typed echo with none"
+        lines += ["", title, *_samples_table(results.options, "typed")]
     if results.end_to_end is not None:
         lines += _end_to_end_section(results)
+    if results.servers is not None:
+        lines += _servers_section(results)
     if results.construction is not None:
         lines += ["", "Opening a connection: one WebSocket object", *_samples_table(results.construction, "starlette")]
     if results.python_bytes or results.resident_bytes:

@@ -6,11 +6,12 @@ import sys
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
-from . import construction, end_to_end, inprocess, memory
+from . import construction, end_to_end, inprocess, memory, options
+from .end_to_end import EndToEnd
 from .payloads import Case, cases
 from .rounds import Samples
 
-SECTIONS = ("messages", "end-to-end", "construction", "memory")
+SECTIONS = ("messages", "options", "end-to-end", "servers", "construction", "memory")
 """The parts of the suite, in the order they run: `--only` takes these names."""
 
 
@@ -63,8 +64,14 @@ class Results:
     messages: dict[str, Samples] = field(default_factory=dict)
     """Per-message microseconds of each in-process contender, by case name."""
 
+    options: Samples | None = None
+    """Per-message microseconds of the typed echo with each production option on (small message)."""
+
     end_to_end: end_to_end.EndToEnd | None = None
     """Throughput and server CPU over uvicorn."""
+
+    servers: EndToEnd | None = None
+    """Throughput and server CPU of the typed echo on each server of the matrix."""
 
     construction: Samples | None = None
     """Nanoseconds per connection object."""
@@ -90,9 +97,15 @@ async def run(settings: Settings, only: Collection[str] = SECTIONS, progress: Ca
             results.frame_bytes[case.name] = case.frame_bytes
             count = settings.messages[case.name]
             results.messages[case.name] = await inprocess.measure_case(case, count, settings.rounds)
+    if "options" in only:
+        progress("production options in process")
+        results.options = await options.measure(all_cases[0], settings.messages[all_cases[0].name], settings.rounds)
     if "end-to-end" in only:
         progress("end to end over uvicorn on 127.0.0.1")
         results.end_to_end = await end_to_end.measure(all_cases[0].frame, settings.e2e_messages, settings.rounds)
+    if "servers" in only:
+        progress("the typed echo on every server")
+        results.servers = await end_to_end.measure_servers(all_cases[0].frame, settings.e2e_messages, settings.rounds)
     if "construction" in only:
         progress("opening a connection")
         results.construction = await construction.measure(settings.constructions, settings.rounds)

@@ -13,11 +13,13 @@ from ._codecs import Codec, ValueType, ValueTypeName
 from ._errors import (
     ErrorDetail,
     HubUnavailable,
+    IdleTimeout,
     InvalidMessage,
     MalformedMessage,
     MessageError,
     MessageTooFragmented,
     MessageTooLarge,
+    RateLimitExceeded,
     RequestError,
     RequestTimeout,
     SubscriptionOverflow,
@@ -25,7 +27,9 @@ from ._errors import (
     WebSocketClosed,
     WebSocketDisconnect,
 )
-from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions
+from ._liveness import Ping, Pong
+from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions, RateLimit
+from ._telemetry import Telemetry
 from ._peer import Peer
 from ._requests import RequestFor
 from ._websocket import WebSocket
@@ -44,6 +48,7 @@ __all__ = [
     "ErrorDetail",
     "Hub",
     "HubUnavailable",
+    "IdleTimeout",
     "InvalidMessage",
     "Listener",
     "MalformedMessage",
@@ -51,6 +56,10 @@ __all__ = [
     "MessageTooFragmented",
     "MessageTooLarge",
     "Peer",
+    "Ping",
+    "Pong",
+    "RateLimit",
+    "RateLimitExceeded",
     "RequestError",
     "RequestFor",
     "RequestTimeout",
@@ -58,6 +67,7 @@ __all__ = [
     "Stream",
     "Subscription",
     "SubscriptionOverflow",
+    "Telemetry",
     "Topic",
     "UnexpectedFrame",
     "ValueType",

@@ -41,6 +41,7 @@ __all__ = [
     "close_of",
     "ending_of",
     "leaves_of",
+    "stand_in_close",
     "truncate_reason",
 ]
 
@@ -159,6 +160,20 @@ def truncate_reason(reason: str | None) -> str:
     if len(encoded) <= MAX_REASON_BYTES:
         return reason
     return encoded[:MAX_REASON_BYTES].decode(errors="ignore")
+
+
+def stand_in_close(close: Message) -> Message | None:
+    """The close to send instead of `close` when the server refused it: code 1xxx as the private 4xxx, no reason.
+
+    Daphne (its WebSocket layer, autobahn) lets an app close with 1000 and
+    3000–4999 only, and raises for the codes of RFC 6455 that typedws uses
+    (1003, 1007, 1009, 1011, 1001...); it sends no reason either. `None` when
+    `close` is not a close with such a code, so that the error stands.
+    """
+    code = close.get("code", 1000)
+    if close["type"] != "websocket.close" or not 1000 < code < 2000:
+        return None
+    return {"type": "websocket.close", "code": code + 3000}
 
 
 def close_of(disconnect: Message) -> tuple[int, str]:

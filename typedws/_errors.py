@@ -8,7 +8,9 @@ What to catch, at a glance::
     │   ├── MalformedMessage     invalid UTF-8, malformed or non-standard JSON            1007
     │   ├── InvalidMessage       well-formed JSON that fails validation (errors: ErrorDetail) 1007
     │   ├── MessageTooLarge      larger than the connection's max_size (size, max_size)   1009
-    │   └── MessageTooFragmented more fragments than the client accepts (frame flood)     1009
+    │   ├── MessageTooFragmented more fragments than the client accepts (frame flood)     1009
+    │   ├── RateLimitExceeded    faster than the connection's rate_limit allows           1008
+    │   └── IdleTimeout          no message for the connection's idle_timeout (seconds)   1001
     ├── WebSocketDisconnect      the connection has ended: the peer closed or dropped (code, reason)
     │   └── WebSocketClosed      a receive or send after the connection ended (either side's close)
     │                            (also Starlette's WebSocketDisconnected, a RuntimeError)
@@ -47,12 +49,14 @@ else:
 
 __all__ = [
     "ErrorDetail",
+    "HubUnavailable",
+    "IdleTimeout",
     "InvalidMessage",
     "MalformedMessage",
     "MessageError",
     "MessageTooFragmented",
     "MessageTooLarge",
-    "HubUnavailable",
+    "RateLimitExceeded",
     "RequestError",
     "RequestTimeout",
     "SubscriptionOverflow",
@@ -165,6 +169,36 @@ class MessageTooFragmented(MessageError):
 
     close_code = status.WS_1009_MESSAGE_TOO_BIG
     reason = "too many fragments"
+
+
+class RateLimitExceeded(MessageError):
+    """The peer sends more messages, or more bytes, per second than the connection's `rate_limit` allows.
+
+    Raised (and the connection closed with 1008) under `RateLimit(action="close")`;
+    under `action="drop"` the extra messages are dropped and counted instead.
+    """
+
+    close_code = status.WS_1008_POLICY_VIOLATION
+    reason = "rate limit exceeded"
+
+    def __init__(self, limit: str) -> None:
+        super().__init__(f"the peer exceeded {limit}")
+
+
+class IdleTimeout(MessageError):
+    """No message arrived from the peer for the connection's `idle_timeout` seconds.
+
+    Closes with 1001 (going away): a half-open connection, or a client that
+    stopped sending its heartbeat. A handler may catch it to close otherwise.
+    """
+
+    close_code = status.WS_1001_GOING_AWAY
+    reason = "idle timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no message from the peer for {seconds:g} s")
+        self.seconds = seconds
+        """The connection's idle timeout, in seconds."""
 
 
 class WebSocketClosed(WebSocketDisconnect, WebSocketDisconnected):

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Literal, NoReturn, cast, overload
 
+from anyio import fail_after
 from anyio.lowlevel import checkpoint
 from pydantic import GetCoreSchemaHandler, TypeAdapter
 from starlette import status
@@ -17,15 +18,19 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar, Unpack
 
-from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, next_value, truncate_reason
+from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, next_value, stand_in_close, truncate_reason
 from ._codecs import EVENT, Codec, ValueType, codec_for
+from ._telemetry import Telemetry
 from ._errors import MessageError, WebSocketClosed, WebSocketDisconnect, WebSocketDisconnected
 from ._frames import event_of, frame_of
+from ._layers import layered
+from ._logging import connection_id, log_fields
 from ._options import (
     ALL_CLOSE_CODES,
     DEFAULT_MAX_SIZE,
     CaughtCloseCodes,
     ConnectionOptions,
+    RateLimit,
     checked_caught_codes,
     checked_max_size,
 )
@@ -506,6 +511,10 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         send_type: Any = None,
         caught_close_codes: CaughtCloseCodes | None = None,
         max_size: int | None = DEFAULT_MAX_SIZE,
+        idle_timeout: float | None = None,
+        heartbeat: bool = False,
+        rate_limit: RateLimit | None = None,
+        telemetry: bool | Telemetry = False,
     ) -> None:
         if scope["type"] != "websocket":
             raise ValueError(f"a WebSocket needs a 'websocket' scope, got {scope['type']!r}")
@@ -540,6 +549,11 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         self._peer_left: tuple[int, str] | None = None
         self._close: tuple[int, str] | None = None
         self._sends_in_a_row = 0
+        if idle_timeout is not None or rate_limit is not None or heartbeat or telemetry:
+            self._receive, self._send, self._decode = layered(
+                scope, connection_id(self), receive, send, self._decode,
+                idle_timeout=idle_timeout, heartbeat=heartbeat, rate_limit=rate_limit, telemetry=telemetry,
+            )  # fmt: skip
 
     def __repr__(self) -> str:
         return (
@@ -730,23 +744,29 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
         """
         ending = ending_of(exc, self.caught_close_codes)
         if ending.by_peer and ending.code not in NORMAL_CLOSE_CODES:
-            logger.info("%r: the peer left with close code %d", self, ending.code)
+            logger.info("%r: the peer left with close code %d", self, ending.code, extra=log_fields(self, ending.code))
         elif isinstance(ending.cause, MessageError):
-            logger.debug("closing %r with %d: %s", self, ending.code, ending.cause)
+            logger.debug("closing %r with %d: %s", self, ending.code, ending.cause, extra=log_fields(self, ending.code))
         await self.ensure_closed(ending.code, ending.reason)
         return ending
 
     # Typed messages ---------------------------------------------------------------
 
-    async def receive(self) -> InT:
+    async def receive(self, timeout: float | None = None) -> InT:
         """Receive the next message as an `InT` value.
 
         Raises `WebSocketDisconnect` when the peer has left (and on every
         later call), and a `MessageError` (close code attached) when the
         message is not a valid `InT`; the connection stays open after a
         `MessageError`. With `receive_type="event"`, returns the next raw
-        ASGI event, the peer's `websocket.disconnect` included.
+        ASGI event, the peer's `websocket.disconnect` included. With a
+        `timeout` (seconds), raises `TimeoutError` when no message came in
+        that time; the connection stays open, and the next receive gets the
+        next message.
         """
+        if timeout is not None:
+            with fail_after(timeout):
+                return await self.receive()
         if self._events_in:
             event: Any = await self.receive_event()
             return cast(InT, event)
@@ -946,6 +966,11 @@ class WebSocket(Mapping[str, Any], Generic[InT, OutT]):
             if kind != "websocket.send" and not isinstance(error, OSError):
                 raise
             self._lost()
+        except Exception:
+            stand_in = stand_in_close(message)
+            if stand_in is None:
+                raise
+            await self._send(stand_in)
 
     # State changes and errors -------------------------------------------------------------
 

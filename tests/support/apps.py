@@ -67,3 +67,14 @@ async def echo(ws: WebSocket[Any, Any]) -> None:
 def echo_app(**options: Any) -> ASGIApp:
     """A typed echo server; `options` go to the `WebSocket` constructor."""
     return app_of(echo, **options)
+
+
+async def run_empty_lifespan(receive: Receive, send: Send) -> None:
+    """Complete a lifespan's startup and shutdown, for an app that needs neither (servers start it anyway)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        else:
+            await send({"type": "lifespan.shutdown.complete"})
+            return

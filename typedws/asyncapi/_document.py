@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .._codecs import codec_for
+from .._liveness import Ping, Pong
 from ..handlers import EndpointInfo
 from ..handlers._handshake import PATH_PARAMETER
 from ._closing import close_codes
@@ -93,10 +95,18 @@ class _Operation:
 
 def _route(path: str, info: EndpointInfo) -> _Route:
     field = info.correlation_field
-    received = marking_requests(variants(info.receive_codec, "receive"), field)
+    received = marking_requests(variants(info.receive_codec, "receive"), field) + _heartbeat(info, "receive")
     # A responder sends nothing but replies: its send type is there for the replies' sake.
     sent = [] if info.kind == "responder" else marking_requests(variants(info.send_codec, "send"), field)
+    sent += _heartbeat(info, "send")
     return _Route(path, info, received, sent, exchanges(received + sent))
+
+
+def _heartbeat(info: EndpointInfo, direction: Direction) -> list[Variant]:
+    """The heartbeat's message in `direction` (`Ping` received, `Pong` sent), for an endpoint with `heartbeat=True`."""
+    if not info.heartbeat:
+        return []
+    return variants(codec_for(Ping if direction == "receive" else Pong), direction)
 
 
 def build_document(

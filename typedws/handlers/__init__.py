@@ -23,11 +23,13 @@ from ._handshake import HandshakeParameter, SecurityRequirement
 from ._info import EndpointInfo, endpoint_info, typed_routes
 from ._listener import Listener, ListenerDecorator, listener
 from ._responder import Responder, ResponderOptions, responder
+from ._route import EndpointOptions
 
 __all__ = [
     "Endpoint",
     "EndpointDecorator",
     "EndpointInfo",
+    "EndpointOptions",
     "HandshakeParameter",
     "Listener",
     "ListenerDecorator",

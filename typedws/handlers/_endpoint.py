@@ -21,11 +21,11 @@ from typing import Any, overload
 from pydantic import TypeAdapter, ValidationError
 from starlette.exceptions import WebSocketException
 from starlette.status import WS_1008_POLICY_VIOLATION
-from typing_extensions import Concatenate, ParamSpec, TypeVar
+from typing_extensions import Concatenate, ParamSpec, TypeVar, Unpack
 
 from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
 from .._websocket import WebSocket
-from ._route import TypedRoute
+from ._route import EndpointOptions, TypedRoute
 from ._signatures import read_endpoint
 
 __all__ = ["Endpoint", "EndpointDecorator", "endpoint"]
@@ -58,10 +58,7 @@ class Endpoint(TypedRoute[InT, OutT]):
     def __init__(
         self,
         handler: Callable[..., Awaitable[None]],
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        close_codes: Mapping[int, str] | None = None,
+        **options: Unpack[EndpointOptions],
     ) -> None:
         read = read_endpoint(handler)
         self._handler = handler
@@ -75,9 +72,7 @@ class Endpoint(TypedRoute[InT, OutT]):
             parameter=read.parameter,
             framework_signature=read.framework_signature,
             method=read.method,
-            caught_close_codes=caught_close_codes,
-            max_size=max_size,
-            close_codes=close_codes,
+            **options,
         )
 
     def _bound_to(self, instance: object) -> Callable[..., Awaitable[None]]:
@@ -132,18 +127,14 @@ class EndpointDecorator:
     FastAPI's path parameters, may come before it).
     """
 
-    def __init__(
-        self,
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        close_codes: Mapping[int, str] | None = None,
-    ) -> None:
-        self.caught_close_codes: CaughtCloseCodes | None = caught_close_codes
+    def __init__(self, **options: Unpack[EndpointOptions]) -> None:
+        self.options: EndpointOptions = options
+        """The options of the endpoints made (`EndpointOptions`: none means the defaults)."""
+        self.caught_close_codes: CaughtCloseCodes | None = options.get("caught_close_codes")
         """The `caught_close_codes` of the endpoints made (`None`: the default, `"all"`)."""
-        self.max_size: int | None = max_size
+        self.max_size: int | None = options.get("max_size", DEFAULT_MAX_SIZE)
         """The `max_size` of the endpoints made."""
-        self.close_codes: Mapping[int, str] | None = close_codes
+        self.close_codes: Mapping[int, str] | None = options.get("close_codes")
         """The `close_codes` of the endpoints made: the codes their handlers close with, and what each means."""
 
     @overload
@@ -164,28 +155,18 @@ class EndpointDecorator:
     ) -> Endpoint[_I, _O]: ...  # fourth
     @overload
     def __call__(
-        self,
-        /,
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        close_codes: Mapping[int, str] | None = None,
+        self, /, **options: Unpack[EndpointOptions]
     ) -> EndpointDecorator: ...  # options: `@endpoint(max_size=...)`
     def __call__(
         self,
         handler: Callable[..., Awaitable[None]] | None = None,
         /,
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        close_codes: Mapping[int, str] | None = None,
+        **options: Unpack[EndpointOptions],
     ) -> Endpoint[Any, Any] | EndpointDecorator:
         """Make the endpoint of `handler`, or, given options instead, a decorator that makes endpoints with them."""
         if handler is None:
-            return EndpointDecorator(caught_close_codes=caught_close_codes, max_size=max_size, close_codes=close_codes)
-        return Endpoint[Any, Any](
-            handler, caught_close_codes=self.caught_close_codes, max_size=self.max_size, close_codes=self.close_codes
-        )
+            return EndpointDecorator(**options)
+        return Endpoint[Any, Any](handler, **self.options)
 
 
 endpoint: EndpointDecorator = EndpointDecorator()

@@ -51,6 +51,8 @@ class EndpointInfo:
     """
     security: tuple[SecurityRequirement, ...] = field(default=(), hash=False)
     """The credentials the route asks for (FastAPI's security dependencies); filled in by `typed_routes`."""
+    heartbeat: bool = False
+    """Whether the endpoint answers the client's `Ping` messages with `Pong`s (`heartbeat=True`)."""
 
     @property
     def receive_type(self) -> object:

@@ -16,12 +16,12 @@ from typing import Any, overload
 
 from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketState
-from typing_extensions import Never, TypeVar
+from typing_extensions import Never, TypeVar, Unpack
 
 from .._errors import MessageError
 from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
 from .._websocket import WebSocket
-from ._route import TypedRoute
+from ._route import EndpointOptions, TypedRoute
 from ._signatures import defined_in_class, read_listener
 
 __all__ = ["Listener", "ListenerDecorator", "listener"]
@@ -52,10 +52,7 @@ class Listener(TypedRoute[InT, OutT]):
     def __init__(
         self,
         on_message: Callable[..., Awaitable[OutT | None]],
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        close_codes: Mapping[int, str] | None = None,
+        **options: Unpack[EndpointOptions],
     ) -> None:
         read = read_listener(on_message)
         self._on_message = on_message
@@ -72,9 +69,7 @@ class Listener(TypedRoute[InT, OutT]):
             parameter=connection.name,
             framework_signature=inspect.Signature([connection], return_annotation=None),
             method=read.method,
-            caught_close_codes=caught_close_codes,
-            max_size=max_size,
-            close_codes=close_codes,
+            **options,
         )
 
     def _bound_to(self, instance: object) -> Callable[..., Awaitable[OutT | None]]:
@@ -193,18 +188,14 @@ class ListenerDecorator:
     annotated with other types than the message's and the reply's.
     """
 
-    def __init__(
-        self,
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        close_codes: Mapping[int, str] | None = None,
-    ) -> None:
-        self.caught_close_codes: CaughtCloseCodes | None = caught_close_codes
+    def __init__(self, **options: Unpack[EndpointOptions]) -> None:
+        self.options: EndpointOptions = options
+        """The options of the listeners made (`EndpointOptions`: none means the defaults)."""
+        self.caught_close_codes: CaughtCloseCodes | None = options.get("caught_close_codes")
         """The `caught_close_codes` of the listeners made (`None`: the default, `"all"`)."""
-        self.max_size: int | None = max_size
+        self.max_size: int | None = options.get("max_size", DEFAULT_MAX_SIZE)
         """The `max_size` of the listeners made."""
-        self.close_codes: Mapping[int, str] | None = close_codes
+        self.close_codes: Mapping[int, str] | None = options.get("close_codes")
         """The `close_codes` of the listeners made: the codes their hooks close with, and what each means."""
 
     # A `-> None` function matches the overload after it too: the first match wins, as meant.
@@ -230,28 +221,18 @@ class ListenerDecorator:
     ) -> Listener[_I, _O]: ...  # a method that takes the connection
     @overload
     def __call__(
-        self,
-        /,
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        close_codes: Mapping[int, str] | None = None,
+        self, /, **options: Unpack[EndpointOptions]
     ) -> ListenerDecorator: ...  # options: `@listener(max_size=...)`
     def __call__(
         self,
         on_message: Callable[..., Awaitable[Any]] | None = None,
         /,
-        *,
-        caught_close_codes: CaughtCloseCodes | None = None,
-        max_size: int | None = DEFAULT_MAX_SIZE,
-        close_codes: Mapping[int, str] | None = None,
+        **options: Unpack[EndpointOptions],
     ) -> Listener[Any, Any] | ListenerDecorator:
         """Make the listener of `on_message`, or, given options instead, a decorator that makes listeners with them."""
         if on_message is None:
-            return ListenerDecorator(caught_close_codes=caught_close_codes, max_size=max_size, close_codes=close_codes)
-        return Listener[Any, Any](
-            on_message, caught_close_codes=self.caught_close_codes, max_size=self.max_size, close_codes=self.close_codes
-        )
+            return ListenerDecorator(**options)
+        return Listener[Any, Any](on_message, **self.options)
 
 
 listener: ListenerDecorator = ListenerDecorator()

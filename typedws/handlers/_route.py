@@ -13,18 +13,32 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
-from typing_extensions import Self, TypeVar
+from typing_extensions import Self, TypeVar, Unpack
 
 from .._codecs import Codec
 from .._correlation import DEFAULT_CORRELATION_FIELD
-from .._options import CaughtCloseCodes, checked_caught_codes, checked_max_size
+from .._options import (
+    DEFAULT_MAX_SIZE,
+    ConnectionOptions,
+    checked_caught_codes,
+    checked_max_size,
+    checked_production_options,
+)
 from ._info import INFO_ATTRIBUTE, EndpointInfo, checked_close_codes
 from .._websocket import WebSocket
 
-__all__ = ["TypedRoute"]
+__all__ = ["EndpointOptions", "TypedRoute"]
 
 InT = TypeVar("InT", covariant=True)
 OutT = TypeVar("OutT", contravariant=True)
+
+
+class EndpointOptions(ConnectionOptions, total=False):
+    """The options of `endpoint` and `listener`: a connection's (`ConnectionOptions`), and what the docs say of it."""
+
+    close_codes: Mapping[int, str] | None
+    """The close codes the handler itself closes with, each with its meaning, for the message docs
+    (`{4001: "unknown room"}`)."""
 
 
 
@@ -60,18 +74,20 @@ class TypedRoute(Generic[InT, OutT]):
         send_codec: Codec[OutT],
         parameter: str,
         framework_signature: inspect.Signature,
-        caught_close_codes: CaughtCloseCodes | None,
-        max_size: int | None,
         method: bool = False,
         correlation_field: str = DEFAULT_CORRELATION_FIELD,
         name: str | None = None,
         description: str | None = None,
         close_codes: Mapping[int, str] | None = None,
+        **options: Unpack[ConnectionOptions],
     ) -> None:
         """Take the handler's name and docstring (or `name` and `description`), options and codecs."""
         self._method = method
-        self._caught_close_codes = checked_caught_codes(caught_close_codes)
-        self._max_size = checked_max_size(max_size)
+        self._caught_close_codes = checked_caught_codes(options.get("caught_close_codes"))
+        self._max_size = checked_max_size(options.get("max_size", DEFAULT_MAX_SIZE))
+        self._connection_options = checked_production_options(options)
+        self._connection_options["caught_close_codes"] = self._caught_close_codes
+        self._connection_options["max_size"] = self._max_size
         functools.update_wrapper(self, handler)
         if name is not None:
             self.__name__ = self.__qualname__ = name
@@ -87,9 +103,10 @@ class TypedRoute(Generic[InT, OutT]):
             receive_codec=cast("Codec[object]", receive_codec),
             send_codec=cast("Codec[object]", send_codec),
             caught_close_codes=self._caught_close_codes,
-            max_size=max_size,
+            max_size=self._max_size,
             correlation_field=correlation_field,
             close_codes=checked_close_codes(close_codes),
+            heartbeat=self._connection_options.get("heartbeat", False),
         )
         setattr(self, INFO_ATTRIBUTE, self.info)
         # FastAPI reads this to inject the handler's parameters; it hands over a Starlette WebSocket.
@@ -175,8 +192,7 @@ class TypedRoute(Generic[InT, OutT]):
             send,
             receive_type=self._receive_codec,
             send_type=self._send_codec,
-            caught_close_codes=self._caught_close_codes,
-            max_size=self._max_size,
+            **self._connection_options,
         )
 
     async def _serve(self, ws: WebSocket[InT, OutT], arguments: dict[str, Any]) -> None:
