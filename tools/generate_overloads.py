@@ -129,7 +129,7 @@ BLOCKS = (
     ),
     Block(
         name="connect",
-        path="typedws/client.py",
+        path="typedws/client/_connect.py",
         kinds=_kinds_without("event"),
         template='''\
 {decorator}

@@ -27,11 +27,9 @@ from ._errors import (
     WebSocketClosed,
     WebSocketDisconnect,
 )
-from ._liveness import Ping, Pong
+from ._layers import Ping, Pong, Telemetry
 from ._options import DEFAULT_CAUGHT_CLOSE_CODES, DEFAULT_MAX_SIZE, CaughtCloseCodes, ConnectionOptions, RateLimit
-from ._telemetry import Telemetry
-from ._peer import Peer
-from ._requests import RequestFor
+from .requests import Peer, RequestFor
 from ._websocket import WebSocket
 from .handlers import Endpoint, EndpointInfo, Listener, Responder, endpoint, listener, responder, typed_routes
 from .hub import Entry, Hub, Stream, Subscription, Topic

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from typing import Final, Literal, TypeAlias, TypedDict, cast
 
-from ._telemetry import Telemetry
+from ._layers._telemetry import Telemetry
 
 __all__ = [
     "ALL_CLOSE_CODES",

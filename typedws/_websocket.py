@@ -20,7 +20,7 @@ from typing_extensions import Self, TypeVar, Unpack
 
 from ._close import NORMAL_CLOSE_CODES, Ending, close_of, ending_of, next_value, stand_in_close, truncate_reason
 from ._codecs import EVENT, Codec, ValueType, codec_for
-from ._telemetry import Telemetry
+from ._layers._telemetry import Telemetry
 from ._errors import MessageError, WebSocketClosed, WebSocketDisconnect, WebSocketDisconnected
 from ._frames import event_of, frame_of
 from ._layers import layered

@@ -84,6 +84,7 @@ PUBLIC = {
         "WebSocketTestSession",
     ],
     "typedws.client": ["ClientOptions", "ClientWebSocket", "connect"],
+    "typedws.requests": ["ErrorReply", "ErrorReplyBody", "Peer", "RequestFor"],
     "typedws.hub": [
         "DEFAULT_HISTORY",
         "DEFAULT_QUEUE_BYTES",

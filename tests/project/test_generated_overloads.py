@@ -21,7 +21,7 @@ def test_a_block_edited_by_hand_is_reported(tmp_path: Path) -> None:
         copy = tmp_path / block.path
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_text((generate_overloads.ROOT / block.path).read_text())
-    edited = tmp_path / "typedws/client.py"
+    edited = tmp_path / "typedws/client/_connect.py"
     edited.write_text(edited.read_text().replace("# value_type=\"bytes\"", "# hand-made", 1))
     assert stale_blocks(tmp_path) == ["connect"]
     generate_overloads.write_blocks(tmp_path)
@@ -43,6 +43,6 @@ def test_every_case_is_one_overload_labelled_by_its_case() -> None:
 
 
 def test_markers_missing_or_repeated_are_an_error() -> None:
-    block = Block(name="nowhere", path="typedws/client.py", template="{decorator}\n")
+    block = Block(name="nowhere", path="typedws/client/_connect.py", template="{decorator}\n")
     with pytest.raises(ValueError, match="expected the markers of 'nowhere' once, found 0"):
         regenerated("def f() -> None: ...\n", block)

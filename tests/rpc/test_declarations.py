@@ -12,7 +12,7 @@ import typedws
 from tests.rpc.protocol import CLIENT_REQUESTS, GetRoom, NoSuchRoom, Ping, Pong, Room, get_room
 from typedws import InvalidMessage, MalformedMessage, MessageError, Peer, RequestError, RequestFor
 from typedws._codecs import codec_for
-from typedws._correlation import BadRequest, Correlator, Dropped, Message, Reply, Request
+from typedws.requests._correlation import BadRequest, Correlator, Dropped, Message, Reply, Request
 
 T = TypeVar("T")
 

@@ -33,7 +33,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-from .._correlation import MAX_ID_LENGTH, MAX_ID_MAGNITUDE
+from ..requests._correlation import MAX_ID_LENGTH, MAX_ID_MAGNITUDE
 from ._extensions import DISCRIMINATOR
 from ._schema import REF_PREFIX, is_array, is_object, map_subschemas, payload_target, ref_name, to_asyncapi_schema
 

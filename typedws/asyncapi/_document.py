@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .._codecs import codec_for
-from .._liveness import Ping, Pong
+from .._layers._liveness import Ping, Pong
 from ..handlers import EndpointInfo
 from ..handlers._handshake import PATH_PARAMETER
 from ._closing import close_codes

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pydantic import TypeAdapter
 
 from .._codecs import codec_for
-from .._requests import ErrorReply, is_request_type, reply_codec
+from ..requests._declared import ErrorReply, is_request_type, reply_codec
 from ._components import Correlation
 from ._messages import Direction, Variant, variants
 

@@ -10,7 +10,7 @@ from typing import Any, Literal, cast
 from starlette.routing import BaseRoute, Host, Mount
 
 from .._codecs import Codec, PydanticCodec
-from .._correlation import DEFAULT_CORRELATION_FIELD
+from ..requests._correlation import DEFAULT_CORRELATION_FIELD
 from ._handshake import HandshakeParameter, SecurityRequirement, read_handshake
 
 __all__ = ["EndpointInfo", "checked_close_codes", "endpoint_info", "typed_routes"]

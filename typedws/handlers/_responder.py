@@ -22,13 +22,13 @@ from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketState
 from typing_extensions import Never, TypedDict, Unpack
 
-from .._answers import AnswerFunction, Answers
+from ..requests._answers import AnswerFunction, Answers
 from .._codecs import codec_for
-from .._correlation import DEFAULT_CORRELATION_FIELD, Correlator
+from ..requests._correlation import DEFAULT_CORRELATION_FIELD, Correlator
 from .._errors import InvalidMessage
 from .._options import DEFAULT_MAX_SIZE, CaughtCloseCodes
-from .._peer import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT, Peer, checked_count, checked_timeout
-from .._requests import reply_type
+from ..requests._peer import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT, Peer, checked_count, checked_timeout
+from ..requests._declared import reply_type
 from .._typing import common_tag
 from .._websocket import WebSocket
 from ._route import TypedRoute

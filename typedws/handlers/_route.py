@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket as StarletteWebSocket
 from typing_extensions import Self, TypeVar, Unpack
 
 from .._codecs import Codec
-from .._correlation import DEFAULT_CORRELATION_FIELD
+from ..requests._correlation import DEFAULT_CORRELATION_FIELD
 from .._options import (
     DEFAULT_MAX_SIZE,
     ConnectionOptions,

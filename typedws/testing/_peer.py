@@ -24,8 +24,8 @@ from typing import Any, Generic
 from typing_extensions import Self, TypeVar
 
 from .._close import values
-from .._answers import AnswerFunction, Answers
-from .._correlation import (
+from ..requests._answers import AnswerFunction, Answers
+from ..requests._correlation import (
     DEFAULT_CORRELATION_FIELD,
     BadRequest,
     Correlator,
@@ -36,8 +36,8 @@ from .._correlation import (
     unsupported_request,
 )
 from .._errors import RequestError, RequestTimeout
-from .._peer import DEFAULT_REQUEST_TIMEOUT
-from .._requests import RequestFor
+from ..requests._peer import DEFAULT_REQUEST_TIMEOUT
+from ..requests._declared import RequestFor
 from .._typing import display_name
 from ._sessions import WebSocketTestSession
 

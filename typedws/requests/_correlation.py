@@ -50,10 +50,10 @@ import pydantic_core
 from pydantic import TypeAdapter, ValidationError
 from typing_extensions import TypeVar
 
-from ._codecs import BYTES, TEXT, Codec
-from ._errors import InvalidMessage, MalformedMessage, MessageError, RequestError
-from ._requests import ErrorReply, RequestFor, is_json, json_fields, reply_codec, request_classes
-from ._typing import display_name
+from .._codecs import BYTES, TEXT, Codec
+from .._errors import InvalidMessage, MalformedMessage, MessageError, RequestError
+from ._declared import ErrorReply, RequestFor, is_json, json_fields, reply_codec, request_classes
+from .._typing import display_name
 
 __all__ = [
     "DEFAULT_CORRELATION_FIELD",

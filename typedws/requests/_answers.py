@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._requests import is_request_type, reply_members
-from ._typing import display_name, union_members, unwrap
+from ._declared import is_request_type, reply_members
+from .._typing import display_name, union_members, unwrap
 
 __all__ = ["Answer", "Answers", "AnswerFunction"]
 

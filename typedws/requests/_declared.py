@@ -21,9 +21,9 @@ from typing import Any, Generic
 from pydantic import BaseModel
 from typing_extensions import TypeVar
 
-from ._codecs import Codec, PydanticCodec, codec_for
-from ._errors import ErrorDetail, RequestError
-from ._typing import display_name, generic_argument, runtime_classes, union_members, unwrap
+from .._codecs import Codec, PydanticCodec, codec_for
+from .._errors import ErrorDetail, RequestError
+from .._typing import display_name, generic_argument, runtime_classes, union_members, unwrap
 
 __all__ = [
     "ErrorReply",

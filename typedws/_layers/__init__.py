@@ -5,11 +5,11 @@ and `telemetry` keeps the server's callables as they are: the options cost
 nothing per message unless they are on. When some are, `layered` wraps the
 callables, innermost first:
 
-1. the idle timeout (`typedws._liveness`): every message the peer sends
+1. the idle timeout (`_liveness`): every message the peer sends
    counts, heartbeats and dropped ones included;
-2. the rate limit (`typedws._flood`): every message counts, heartbeats included;
-3. the heartbeat (`typedws._liveness`): pings are answered here and go no further;
-4. telemetry (`typedws._telemetry`): it sees what the handler sees, and what
+2. the rate limit (`_flood`): every message counts, heartbeats included;
+3. the heartbeat (`_liveness`): pings are answered here and go no further;
+4. telemetry (`_telemetry`): it sees what the handler sees, and what
    it sends, and wraps the codec's `decode` to time validation.
 """
 
@@ -20,13 +20,13 @@ from typing import TypeVar
 from starlette.types import Receive, Scope, Send
 
 from ._flood import rate_limited
-from ._liveness import answering_pings, timing_out
-from ._options import RateLimit, checked_production_options
+from ._liveness import Ping, Pong, answering_pings, timing_out
+from .._options import RateLimit, checked_production_options
 from ._telemetry import Decode, Telemetry, observation_of
 
 T = TypeVar("T")
 
-__all__ = ["layered"]
+__all__ = ["Ping", "Pong", "Telemetry", "layered"]
 
 
 def layered(

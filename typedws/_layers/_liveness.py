@@ -17,7 +17,7 @@ import anyio
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.types import Message, Receive, Send
 
-from ._errors import IdleTimeout
+from .._errors import IdleTimeout
 
 __all__ = ["Ping", "Pong", "answering_pings", "timing_out"]
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from starlette.types import Message, Receive
 
-from ._errors import RateLimitExceeded
-from ._options import RateLimit
+from .._errors import RateLimitExceeded
+from .._options import RateLimit
 
 __all__ = ["rate_limited"]
 

@@ -29,8 +29,8 @@ from starlette.websockets import WebSocketState
 from typing_extensions import Self, TypeVar
 
 from ._answers import AnswerFunction, Answers
-from ._close import close_of, next_value
-from ._codecs import Codec
+from .._close import close_of, next_value
+from .._codecs import Codec
 from ._correlation import (
     DEFAULT_CORRELATION_FIELD,
     BadRequest,
@@ -41,15 +41,15 @@ from ._correlation import (
     Request,
     unsupported_request,
 )
-from ._errors import MessageError, RequestError, RequestTimeout, WebSocketClosed, WebSocketDisconnect
-from ._frames import event_of, frame_of
-from ._requests import RequestFor
-from ._typing import display_name
-from ._websocket import WebSocket
+from .._errors import MessageError, RequestError, RequestTimeout, WebSocketClosed, WebSocketDisconnect
+from .._frames import event_of, frame_of
+from ._declared import RequestFor
+from .._typing import display_name
+from .._websocket import WebSocket
 
 if TYPE_CHECKING:
-    from .client import ClientWebSocket
-    from .testing import AsyncWebSocketTestSession
+    from ..client import ClientWebSocket
+    from ..testing import AsyncWebSocketTestSession
 
 __all__ = [
     "DEFAULT_CONCURRENCY",

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from starlette.types import Message, Receive, Scope, Send
 
-from ._errors import MessageError
+from .._errors import MessageError
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Counter, Histogram, MeterProvider, UpDownCounter
