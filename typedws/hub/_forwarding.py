@@ -11,6 +11,9 @@ connection whose send is waiting queue up in its forwarding, bounded like a
 subscription's queue.
 """
 
+# The hub's modules are one package: they share the members of its classes that users need not see.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import asyncio

@@ -14,15 +14,13 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Iterator, Mapping
-from typing import Final
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Final, Protocol, cast
 
 from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.backoff import AbstractBackoff, ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import ConnectionError, ResponseError, TimeoutError
-from redis.typing import KeyT, StreamIdT
 
 from .._errors import HubUnavailable
 from ._backend import Receiver, redacted
@@ -51,6 +49,48 @@ RECONNECT_DELAYS: Final = (0.05, 2.0)
 """The first and the longest wait between two attempts to reconnect, in seconds (doubling, with jitter)."""
 
 
+class _PubSub(Protocol):
+    """What typedws uses of redis-py's asyncio `PubSub`."""
+
+    async def subscribe(self, *channels: str) -> object: ...
+    async def unsubscribe(self, *channels: str) -> object: ...
+    async def get_message(self, *, timeout: float) -> object: ...
+    async def ping(self) -> object: ...
+    async def aclose(self) -> None: ...
+
+
+class _Client(Protocol):
+    """What typedws uses of redis-py's asyncio `Redis` client: the commands, with the types their replies have."""
+
+    async def ping(self) -> object: ...
+    async def publish(self, channel: str, message: bytes) -> object: ...
+    async def xadd(self, name: str, fields: Mapping[bytes, bytes], *, maxlen: int, approximate: bool) -> object: ...
+    async def xrevrange(self, name: str, *, count: int) -> Sequence[tuple[object, object]]: ...
+    async def xrange(self, name: str, *, min: str, max: str, count: int) -> Sequence[tuple[object, object]]: ...
+    async def xinfo_stream(self, name: str) -> Mapping[str, object]: ...
+    async def xread(self, streams: Mapping[str, str], *, count: int, block: int) -> object: ...
+    async def client_id(self) -> int: ...
+    async def client_unblock(self, client_id: int) -> object: ...
+    def pubsub(self) -> _PubSub: ...
+    async def aclose(self) -> None: ...
+
+
+def _client(
+    url: str, name: str, backoff: AbstractBackoff, retries: int, *, socket_timeout: float | None, single: bool = False
+) -> _Client:
+    """A redis-py asyncio client (RESP2) for `url`, seen through `_Client`: redis-py leaves some of its types unknown."""
+    client = Redis.from_url(  # pyright: ignore[reportUnknownMemberType]
+        url,
+        client_name=name,
+        protocol=2,
+        retry=Retry(backoff, retries),
+        single_connection_client=single,
+        socket_connect_timeout=5,
+        socket_timeout=socket_timeout,
+    )
+    return cast(_Client, client)
+
+
 def _delays() -> Iterator[float]:
     first, longest = RECONNECT_DELAYS
     delay = first
@@ -65,27 +105,11 @@ class RedisBackend:
     def __init__(self, url: str, confirm_timeout: float) -> None:
         self._url = redacted(url)
         self._confirm_timeout = confirm_timeout
-        self._commands = Redis.from_url(
-            url,
-            client_name="typedws-hub",
-            protocol=2,
-            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 3),
-            socket_connect_timeout=5,
-            socket_timeout=10,
-        )
+        retried = ExponentialWithJitterBackoff(base=0.05, cap=0.5)
+        self._commands = _client(url, "typedws-hub", retried, 3, socket_timeout=10)
         # The listeners retry nothing themselves: every loss is seen, told and recovered below.
-        self._topics_client = Redis.from_url(
-            url, client_name="typedws-hub-topics", protocol=2, retry=Retry(NoBackoff(), 0), socket_connect_timeout=5
-        )
-        self._streams_client = Redis.from_url(
-            url,
-            client_name="typedws-hub-streams",
-            protocol=2,
-            retry=Retry(NoBackoff(), 0),
-            single_connection_client=True,
-            socket_connect_timeout=5,
-            socket_timeout=10,
-        )
+        self._topics_client = _client(url, "typedws-hub-topics", NoBackoff(), 0, socket_timeout=None)
+        self._streams_client = _client(url, "typedws-hub-streams", NoBackoff(), 0, socket_timeout=10, single=True)
         self._receiver: Receiver | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -94,7 +118,7 @@ class RedisBackend:
         self._topics: set[str] = set()
         self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
         self._topics_wanted = asyncio.Event()
-        self._pubsub: PubSub | None = None
+        self._pubsub: _PubSub | None = None
         # Streams: each followed stream and the position of the last entry delivered.
         self._streams: dict[str, str] = {}
         self._streams_wanted = asyncio.Event()
@@ -190,16 +214,16 @@ class RedisBackend:
                 await asyncio.sleep(next(delays))
             finally:
                 self._pubsub = None
-                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+                await pubsub.aclose()
             if "topics" not in self._down:
                 delays = _delays()
 
-    async def _receive_messages(self, pubsub: PubSub) -> None:
+    async def _receive_messages(self, pubsub: _PubSub) -> None:
         """Hand every message to the receiver until the backend stops; raise when the connection is lost."""
         pinged = False
         while not self._stopping:
-            message: object = await pubsub.get_message(timeout=HEALTH_CHECK_INTERVAL)
-            if not isinstance(message, Mapping):
+            received = await pubsub.get_message(timeout=HEALTH_CHECK_INTERVAL)
+            if not isinstance(received, Mapping):
                 if pinged:
                     raise ConnectionError("Redis did not answer a health check")
                 if self._topics:  # unsubscribed from everything, the connection is idle: nothing to check
@@ -207,6 +231,7 @@ class RedisBackend:
                     pinged = True
                 continue
             pinged = False
+            message = cast("Mapping[str, object]", received)
             kind, channel, data = message.get("type"), message.get("channel"), message.get("data")
             if kind == "message" and isinstance(channel, bytes) and isinstance(data, bytes):
                 if self._receiver is not None:
@@ -252,7 +277,7 @@ class RedisBackend:
             raise HubUnavailable(self._url, "could not read the stream") from error
         found: list[tuple[str, bytes]] = []
         for position, fields in entries or []:
-            data = fields.get(DATA_FIELD) if fields is not None else None
+            data = cast("Mapping[bytes, object]", fields).get(DATA_FIELD) if isinstance(fields, Mapping) else None
             if isinstance(data, bytes):
                 found.append((_text(position), data))
             else:
@@ -273,8 +298,9 @@ class RedisBackend:
             return False
         if not isinstance(first, (list, tuple)) or not first:
             return True
+        oldest: object = cast("Sequence[object]", first)[0]
         # The entries trimmed are all before the oldest kept: some may come after `position` when it is one of them.
-        return position_key(position) < position_key(_text(first[0]))
+        return position_key(position) < position_key(_text(oldest))
 
     async def follow(self, name: str, after: str) -> None:
         self._streams[name] = after
@@ -316,8 +342,7 @@ class RedisBackend:
         """Hand the followed streams' entries to the receiver until none is followed; raise when the link is lost."""
         while self._streams and not self._stopping:
             self._reading = frozenset(self._streams)
-            streams: dict[KeyT, StreamIdT] = {name: position for name, position in self._streams.items()}
-            response = await self._streams_client.xread(streams, count=READ_COUNT, block=BLOCK_MILLISECONDS)
+            response = await self._streams_client.xread(dict(self._streams), count=READ_COUNT, block=BLOCK_MILLISECONDS)
             self._reading = frozenset()
             for stream, entries in _stream_entries(response):
                 for position, data in entries:
@@ -349,17 +374,28 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _pair(value: object) -> tuple[object, object] | None:
+    """`value` as a pair, when it is a list or tuple of two."""
+    if isinstance(value, (list, tuple)):
+        items = cast("Sequence[object]", value)
+        if len(items) == 2:
+            return items[0], items[1]
+    return None
+
+
 def _stream_entries(response: object) -> Iterator[tuple[str, list[tuple[str, bytes | None]]]]:
     """The entries of an `XREAD` reply (RESP2: `[[stream, [(position, {field: value})]]]`), per stream."""
     if not isinstance(response, list):
         return
-    for item in response:
-        if not isinstance(item, (list, tuple)) or len(item) != 2 or not isinstance(item[1], list):
+    for item in cast("list[object]", response):
+        stream = _pair(item)
+        if stream is None or not isinstance(stream[1], list):
             continue
         entries: list[tuple[str, bytes | None]] = []
-        for entry in item[1]:
-            if isinstance(entry, (list, tuple)) and len(entry) == 2:
-                fields = entry[1]
-                data = fields.get(DATA_FIELD) if isinstance(fields, dict) else None
-                entries.append((_text(entry[0]), data if isinstance(data, bytes) else None))
-        yield _text(item[0]), entries
+        for entry in cast("list[object]", stream[1]):
+            pair = _pair(entry)
+            if pair is not None:
+                position, fields = pair
+                data = cast("Mapping[bytes, object]", fields).get(DATA_FIELD) if isinstance(fields, Mapping) else None
+                entries.append((_text(position), data if isinstance(data, bytes) else None))
+        yield _text(stream[0]), entries

@@ -1,5 +1,8 @@
 """`Subscription[T]`: the values of a topic (or the entries of a stream) for one subscriber, through a bounded queue."""
 
+# The hub's modules are one package: they share the members of its classes that users need not see.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,8 @@
 """`Topic[T]` (publish/subscribe) and `Stream[T]` (publish/subscribe with a history and positions)."""
 
+# The hub's modules are one package: they share the members of its classes that users need not see.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Generic, cast
