@@ -32,7 +32,7 @@ def test_every_example_app_and_test_app_is_valid_asyncapi(tmp_path: Path) -> Non
     targets = apps.targets()
     assert {"examples.starlette_app:app", "examples.fastapi_app:app", "examples.chat.app:create_app()"} <= set(targets)
     paths = []
-    documents = {}
+    documents: dict[str, dict[str, Any]] = {}  # read as JSON, unchecked
     for name, app in targets.items():
         document = documents[name] = asyncapi.document(
             app, title=name, version="1.0.0", description="Checked by the parser.", servers={"local": "ws://localhost:8000/ws"}
@@ -56,7 +56,7 @@ def test_every_example_app_and_test_app_is_valid_asyncapi(tmp_path: Path) -> Non
 
 
 def test_the_parser_check_catches_an_invalid_document(tmp_path: Path) -> None:
-    document = asyncapi.document(apps.app, title="t", version="1")
+    document: dict[str, Any] = asyncapi.document(apps.app, title="t", version="1")
     document["operations"]["receive_board"]["action"] = "listen"  # not an AsyncAPI action
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document))

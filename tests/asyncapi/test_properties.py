@@ -46,7 +46,7 @@ def _routes() -> list[tuple[str, dict[str, Any], str, EndpointInfo]]:
     """`(id, document, channel, info)` for every typed route of the targets."""
     routes = []
     for target, app in TARGETS.items():
-        document = asyncapi.document(app, title=target, version="1")
+        document: dict[str, Any] = asyncapi.document(app, title=target, version="1")
         # Channels come in route order.
         for channel, (_, info) in zip(document["channels"], typedws.typed_routes(app), strict=True):
             routes.append((f"{target}:{channel}", document, channel, info))

@@ -102,6 +102,7 @@ PUBLIC = {
     ],
     "typedws.asyncapi": [
         "ASYNCAPI_VERSION",
+        "Document",
         "FORMATS",
         "Format",
         "ServerSpec",

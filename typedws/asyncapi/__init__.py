@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, cast
+
+from pydantic import JsonValue
 
 from ..handlers import typed_routes
 from ._document import ASYNCAPI_VERSION, ServerSpec, build_document
@@ -28,6 +30,7 @@ from .render import to_html, to_markdown
 
 __all__ = [
     "ASYNCAPI_VERSION",
+    "Document",
     "FORMATS",
     "Format",
     "ServerSpec",
@@ -47,14 +50,18 @@ FORMATS: tuple[Format, ...] = ("json", "yaml", "markdown", "html")
 """Every `Format`, in the order the command line lists them."""
 
 
+Document: TypeAlias = dict[str, JsonValue]
+"""An AsyncAPI document: a JSON object, ready for `json.dumps`."""
+
+
 def document(
-    app: Any,
+    app: object,
     *,
     title: str,
     version: str,
     description: str | None = None,
     servers: Mapping[str, ServerSpec] | None = None,
-) -> dict[str, Any]:
+) -> Document:
     """Return the AsyncAPI 3.0.0 document of an app's typed WebSocket routes, as a JSON-ready dict.
 
     `app` is a Starlette or FastAPI app (or a router or `Mount`); mounted apps
@@ -62,7 +69,8 @@ def document(
     AsyncAPI Server Objects. An app without typed routes gives a document
     without channels.
     """
-    return build_document(typed_routes(app), title=title, version=version, description=description, servers=servers)
+    built = build_document(typed_routes(app), title=title, version=version, description=description, servers=servers)
+    return cast(Document, built)  # built of JSON values only
 
 
 def to_json(document: Mapping[str, Any]) -> str:
