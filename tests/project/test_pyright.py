@@ -1,7 +1,7 @@
 """Pyright, the type checker most editors run, as a second judge beside mypy.
 
-It checks the typing tests (`tests/typing/`) and the handlers in strict mode
-(`[tool.pyright]` in pyproject.toml), and measures how completely the public
+It checks the package, the typing tests (`tests/typing/`) and the tools in
+strict mode (`[tool.pyright]` in pyproject.toml), and measures how completely the public
 API is typed (`--verifytypes`).
 """
 
@@ -36,7 +36,7 @@ def pyright(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[st
 
 def test_pyright_strict_is_clean() -> None:
     """Also proves every `# pyright: ignore[rule]` in `tests/typing/` matches an error (unnecessary ones fail)."""
-    result = pyright()
+    result = pyright("--project", str(ROOT / "pyproject.toml"))  # named: pyright would take a config of a parent folder
     assert result.returncode == 0, result.stdout + result.stderr
 
 
