@@ -11,7 +11,7 @@ from tests.support.error_logs import error_records
 from tests.support.redis_server import running_redis
 from tests.support.servers import WS_IMPLEMENTATIONS
 
-collect_ignore = ["typing"]  # checked by mypy (tests/test_mypy.py), never run
+collect_ignore = ["typing"]  # checked by mypy (tests/project/test_mypy.py, test_pyright.py), never run
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The bad-input matrix over every server: the close codes 1003/1007/1009/1011, max sizes, and what each server does itself.
 
-The cases and scenarios are those `tests/test_bad_input.py` runs over
+The cases and scenarios are those `tests/integration/test_bad_input.py` runs over
 uvicorn in this process (`tests.support.bad_input`); here each server of
 `tests.support.launchers` serves `tests.support.bad_input:app` as a child
 process. Where a server delivers a close differently (Daphne), the test

@@ -1,6 +1,6 @@
 """Peers that leave abruptly, or with any close code, over every server: the handler ends quietly and leaks no task.
 
-The scenarios are those `tests/test_disconnects.py` runs over uvicorn in this
+The scenarios are those `tests/integration/test_disconnects.py` runs over uvicorn in this
 process (`tests.support.probes`); here each server of
 `tests.support.launchers` serves `tests.support.probes:app` as a child
 process, whose output must hold no error. The close code the app sees for a

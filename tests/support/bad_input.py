@@ -7,7 +7,7 @@ that a test can wait for a server in this process or in a child process to
 settle. `BAD_INPUTS` is the bad-input matrix: one bad message per row, sent
 where it is refused, with the error (and so the close code) it must get.
 
-The scenarios (`assert_*`) are what every server runs: `tests/test_bad_input.py`
+The scenarios (`assert_*`) are what every server runs: `tests/integration/test_bad_input.py`
 over uvicorn in a thread, `tests/integration/test_server_bad_input.py` over
 every server in `tests.support.launchers`.
 """

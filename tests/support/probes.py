@@ -9,7 +9,7 @@ is also written to standard error (`probe ID: quiet` or `probe ID: escaped
 NAME`), for a server that has stopped.
 
 The scenarios (`drop_*`, `close_with_each_code`, `open_connection`) are the
-disconnect cases every server runs: `tests/test_disconnects.py` over
+disconnect cases every server runs: `tests/integration/test_disconnects.py` over
 uvicorn in a thread, `tests/integration/test_server_disconnects.py` over
 every server in `tests.support.launchers`.
 """
